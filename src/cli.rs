@@ -1,0 +1,188 @@
+//! Command-line definitions (clap) and nothing else: every command's flags and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::ConversionsBy;
+use crate::report::table::OutputFormat;
+
+const ABOUT: &str = "Where AI assistants send a site traffic, and whether it converts.";
+
+const LONG_ABOUT: &str = "\
+aivis reads a website's access logs, groups requests into cookieless sessions, classifies \
+each session's source (AI assistants, search engines, social networks, email, paid, referral, \
+direct), detects goal conversions and compares conversion rates with 95% error bars.
+
+History lives in SQLite (default: ./aivis.db) or PostgreSQL; the reports are plain SQL files \
+that analysts can run themselves.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.";
+
+#[derive(Debug, Parser)]
+#[command(name = "aivis", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Config file [default: $AIVIS_CONFIG, else ./aivis.toml if present]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented example config file to start from
+    Init(InitArgs),
+    /// Read access logs into sessions, conversions and daily rollups (exactly once)
+    #[command(long_about = "\
+Read access logs into sessions, conversions and daily rollups, exactly once.
+
+Each file is read from where the last ingest of it stopped: ingesting the same file twice \
+counts it once, and a file that grew since is read from its old end. Every batch is committed \
+together with its checkpoint, so an interrupted ingest can simply be run again.
+
+Skipped and counted: malformed lines, bots (by user agent), static assets (by extension) and \
+responses that are not pages (redirects, errors). A file's last line is only read once it ends \
+with a newline. Ingest one site's logs in time order (merge several servers' logs first).")]
+    Ingest(IngestArgs),
+    /// Print a report from the stored history
+    Report(ReportArgs),
+    /// Run a query from the library (queries/*.sql) or your own SQL file
+    Query(QueryArgs),
+    /// Run the whole pipeline on generated sample traffic and print the results
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the example config
+    #[arg(default_value = "aivis.toml", value_name = "PATH")]
+    pub path: PathBuf,
+    /// Overwrite the file if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Log formats accepted by `ingest --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// Detect from the first lines of each file
+    Auto,
+    /// Apache/nginx combined log format
+    Combined,
+    /// NCSA common log format (no referrer: every session is direct)
+    Common,
+    /// Apache vhost_combined (`host:port` before the combined fields)
+    #[value(name = "vhost_combined")]
+    VhostCombined,
+    /// nginx `log_format ... escape=json` lines (see the README for the keys)
+    #[value(name = "nginx_json")]
+    NginxJson,
+    /// Caddy v2 JSON access log
+    #[value(name = "caddy_json")]
+    CaddyJson,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Site from the config (may be omitted when only one is configured)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Log format of the files
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: LogFormatArg,
+    /// Print the summary as JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Lines per committed batch
+    #[arg(long, default_value_t = 100_000, hide = true)]
+    pub batch_lines: u64,
+    /// Access log files; `-` reads standard input
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub report: ReportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Sessions, conversions and conversion rate (with Wilson 95% interval) per channel or source
+    #[command(long_about = "\
+Sessions, conversions and conversion rate per channel or source, with the Wilson 95% \
+confidence interval of the rate (ci_low, ci_high).
+
+Without --goal a conversion is a session that reached at least one macro goal; with --goal it \
+is a session that reached that goal. Days are UTC and both ends are inclusive.")]
+    Conversions(ConversionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConversionsArgs {
+    /// Group by channel, or by channel and source
+    #[arg(long, value_enum, default_value = "channel")]
+    pub by: ConversionsBy,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only this site
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Count sessions that reached this goal instead of any macro goal
+    #[arg(long)]
+    pub goal: Option<String>,
+    /// First day, YYYY-MM-DD (UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC, inclusive)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A library query name (see --list) or the path of an .sql file
+    #[arg(required_unless_present = "list", value_name = "NAME|FILE")]
+    pub query: Option<String>,
+    /// A parameter as name=value (used for `:name` in the SQL); repeatable
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// List the library's queries and their parameters
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// SQLite file to (re)create for the demo
+    #[arg(long, default_value = "aivis-demo.db", value_name = "PATH")]
+    pub db: PathBuf,
+    /// Only write the generated access log to PATH (and its ground truth as JSON to stdout)
+    #[arg(long, value_name = "PATH")]
+    pub write_log: Option<PathBuf>,
+    /// Human sessions to generate
+    #[arg(long, value_name = "N")]
+    pub sessions: Option<u64>,
+    /// Days of traffic to generate
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// Random seed of the generator
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Format of the generated log (with --write-log)
+    #[arg(long, value_enum, default_value = "combined")]
+    pub log_format: LogFormatArg,
+}

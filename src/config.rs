@@ -1,0 +1,421 @@
+//! Settings: one serde `Settings`, built from defaults, then the TOML file, then `AIVIS_*`
+//! environment variables. Owns config-file discovery, validation (unknown keys, bad regexes,
+//! duplicate names) and the redaction of secrets in `Debug` output.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+/// The database used when neither the config file nor `AIVIS_DATABASE_URL` names one.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://aivis.db";
+/// Config file looked for in the working directory when no path is given.
+pub const DEFAULT_CONFIG_FILE: &str = "aivis.toml";
+/// At most this many goals per site (conversions are tracked in a 64-bit set per session).
+pub const MAX_GOALS_PER_SITE: usize = 64;
+
+/// Why the configuration could not be loaded. Every variant names the file and, where it can,
+/// the key at fault; the CLI maps all of them to exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config file {path}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+/// Everything aivis reads from its config file and environment.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    #[serde(default)]
+    pub sites: Vec<SiteConfig>,
+    /// Where the settings came from (for messages); not a config key.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// One website whose traffic aivis analyses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub name: String,
+    /// The site's own hosts: referrers from them are internal and never start a session.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default = "default_session_timeout")]
+    pub session_timeout_minutes: u32,
+    #[serde(default)]
+    pub goals: Vec<GoalConfig>,
+}
+
+/// A conversion goal: a regex on the request path (with its query string).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalConfig {
+    pub name: String,
+    pub path: String,
+    pub kind: GoalKind,
+}
+
+/// Macro goals (purchase, signup) make a session "converted"; micro goals are tracked apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GoalKind {
+    Macro,
+    Micro,
+}
+
+impl GoalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GoalKind::Macro => "macro",
+            GoalKind::Micro => "micro",
+        }
+    }
+}
+
+fn default_database_url() -> String {
+    DEFAULT_DATABASE_URL.to_string()
+}
+
+fn default_session_timeout() -> u32 {
+    30
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: default_database_url(),
+            sites: Vec::new(),
+            source: None,
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("sites", &self.sites)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// Hides the password of a `scheme://user:password@host/...` URL.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let userinfo = &authority[..at];
+    let Some(colon) = userinfo.find(':') else {
+        return url.to_string();
+    };
+    format!(
+        "{}{}:***{}",
+        &url[..scheme_end + 3],
+        &userinfo[..colon],
+        &rest[at..]
+    )
+}
+
+/// Which file to read: `--config`, else `AIVIS_CONFIG`, else `./aivis.toml` when it exists.
+/// `required` is true when the user named the file (it must then exist).
+pub fn locate(cli_path: Option<&Path>, env_path: Option<&str>) -> Option<(PathBuf, bool)> {
+    if let Some(path) = cli_path {
+        return Some((path.to_path_buf(), true));
+    }
+    if let Some(path) = env_path.filter(|p| !p.is_empty()) {
+        return Some((PathBuf::from(path), true));
+    }
+    let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+    default.exists().then_some((default, false))
+}
+
+/// Loads settings: defaults, then the file (if any), then environment overrides.
+pub fn load(
+    cli_path: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    let env_path = env("AIVIS_CONFIG");
+    let mut settings = match locate(cli_path, env_path.as_deref()) {
+        Some((path, _)) => {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let mut settings = parse(&text, &path)?;
+            settings.source = Some(path);
+            settings
+        }
+        None => Settings::default(),
+    };
+    if let Some(url) = env("AIVIS_DATABASE_URL").filter(|u| !u.is_empty()) {
+        settings.database_url = url;
+    }
+    Ok(settings)
+}
+
+/// Parses and validates the TOML text of a config file.
+pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
+    let settings: Settings = toml::from_str(text).map_err(|err| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: describe_toml_error(text, &err),
+    })?;
+    validate(&settings, path)?;
+    Ok(settings)
+}
+
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim().to_string();
+    match err.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
+    let invalid = |key: String, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key,
+        message,
+    };
+    if !settings.database_url.starts_with("sqlite:")
+        && !settings.database_url.starts_with("postgres://")
+        && !settings.database_url.starts_with("postgresql://")
+    {
+        return Err(invalid(
+            "database_url".into(),
+            "must start with sqlite:, postgres:// or postgresql://".into(),
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, site) in settings.sites.iter().enumerate() {
+        let key = format!("sites[{i}]");
+        if site.name.trim().is_empty() {
+            return Err(invalid(format!("{key}.name"), "must not be empty".into()));
+        }
+        if !names.insert(site.name.as_str()) {
+            return Err(invalid(
+                format!("{key}.name"),
+                format!("site {:?} is defined twice", site.name),
+            ));
+        }
+        if site.session_timeout_minutes == 0 || site.session_timeout_minutes > 24 * 60 {
+            return Err(invalid(
+                format!("{key}.session_timeout_minutes"),
+                "must be between 1 and 1440".into(),
+            ));
+        }
+        validate_goals(site, &key).map_err(|(k, m)| invalid(k, m))?;
+    }
+    Ok(())
+}
+
+fn validate_goals(site: &SiteConfig, key: &str) -> Result<(), (String, String)> {
+    if site.goals.len() > MAX_GOALS_PER_SITE {
+        return Err((
+            format!("{key}.goals"),
+            format!("at most {MAX_GOALS_PER_SITE} goals per site"),
+        ));
+    }
+    let mut goal_names = std::collections::HashSet::new();
+    for (j, goal) in site.goals.iter().enumerate() {
+        let goal_key = format!("{key}.goals[{j}]");
+        if goal.name.trim().is_empty() {
+            return Err((format!("{goal_key}.name"), "must not be empty".into()));
+        }
+        if !goal_names.insert(goal.name.as_str()) {
+            return Err((
+                format!("{goal_key}.name"),
+                format!("goal {:?} is defined twice", goal.name),
+            ));
+        }
+        if let Err(err) = Regex::new(&goal.path) {
+            return Err((
+                format!("{goal_key}.path"),
+                format!("not a valid regex: {err}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// The named site, or the only site when `name` is None.
+    pub fn site(&self, name: Option<&str>) -> Result<&SiteConfig, String> {
+        let where_ = self
+            .source
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(no config file)".into());
+        match name {
+            Some(name) => self.sites.iter().find(|s| s.name == name).ok_or_else(|| {
+                let known: Vec<&str> = self.sites.iter().map(|s| s.name.as_str()).collect();
+                format!(
+                    "{where_}: no site named {name:?} (configured: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            }),
+            None => match self.sites.as_slice() {
+                [only] => Ok(only),
+                [] => Err(format!(
+                    "{where_}: no [[sites]] configured; run `aivis init` to write an example config"
+                )),
+                _ => Err(format!(
+                    "{where_}: several sites are configured; choose one with --site"
+                )),
+            },
+        }
+    }
+}
+
+/// A site's goals compiled for matching; goal `i` is bit `i` of a session's goal set.
+#[derive(Debug, Clone)]
+pub struct CompiledGoals {
+    pub names: Vec<String>,
+    pub kinds: Vec<GoalKind>,
+    set: RegexSet,
+}
+
+impl CompiledGoals {
+    pub fn new(goals: &[GoalConfig]) -> Result<CompiledGoals, regex::Error> {
+        Ok(CompiledGoals {
+            names: goals.iter().map(|g| g.name.clone()).collect(),
+            kinds: goals.iter().map(|g| g.kind).collect(),
+            set: RegexSet::new(goals.iter().map(|g| g.path.as_str()))?,
+        })
+    }
+
+    /// The goals whose regex matches `target` (path plus query), as a bit set.
+    pub fn matches(&self, target: &str) -> u64 {
+        if self.names.is_empty() {
+            return 0;
+        }
+        self.set
+            .matches(target)
+            .iter()
+            .fold(0u64, |bits, i| bits | (1u64 << i))
+    }
+
+    /// Bit set of the macro goals.
+    pub fn macro_mask(&self) -> u64 {
+        self.kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k == GoalKind::Macro)
+            .fold(0u64, |bits, (i, _)| bits | (1u64 << i))
+    }
+}
+
+/// The commented example written by `aivis init` (also `examples/aivis.toml`).
+pub const EXAMPLE_CONFIG: &str = include_str!("../examples/aivis.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Settings, ConfigError> {
+        parse(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let settings = parse_str(EXAMPLE_CONFIG).unwrap();
+        assert_eq!(settings.sites.len(), 1);
+        let site = &settings.sites[0];
+        assert_eq!(site.goals.len(), 2);
+        assert_eq!(site.goals[0].kind, GoalKind::Macro);
+        assert_eq!(site.session_timeout_minutes, 30);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = parse_str("[[sites]]\nname = \"a\"\nsesion_timeout_minutes = 5\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("sesion_timeout_minutes"), "{text}");
+        assert!(text.contains("line 3"), "{text}");
+        assert!(text.contains("test.toml"), "{text}");
+    }
+
+    #[test]
+    fn bad_goal_regex_names_the_key() {
+        let err = parse_str(
+            "[[sites]]\nname = \"a\"\n[[sites.goals]]\nname = \"g\"\npath = \"(\"\nkind = \"macro\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("sites[0].goals[0].path"), "{err}");
+    }
+
+    #[test]
+    fn bad_goal_kind_is_an_error() {
+        let err = parse_str(
+            "[[sites]]\nname = \"a\"\n[[sites.goals]]\nname = \"g\"\npath = \"x\"\nkind = \"huge\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("huge"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_site_is_an_error() {
+        let err = parse_str("[[sites]]\nname = \"a\"\n[[sites]]\nname = \"a\"\n").unwrap_err();
+        assert!(err.to_string().contains("defined twice"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_database_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "database_url = \"sqlite://x.db\"\n").unwrap();
+        let env = |k: &str| (k == "AIVIS_DATABASE_URL").then(|| "sqlite://y.db".to_string());
+        let settings = load(Some(&path), &env).unwrap();
+        assert_eq!(settings.database_url, "sqlite://y.db");
+    }
+
+    #[test]
+    fn debug_redacts_password() {
+        let settings = Settings {
+            database_url: "postgres://bob:s3cret@db:5432/x".into(),
+            ..Settings::default()
+        };
+        let text = format!("{settings:?}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("bob:***@db:5432/x"), "{text}");
+    }
+
+    #[test]
+    fn goals_match_as_bits() {
+        let settings = parse_str(EXAMPLE_CONFIG).unwrap();
+        let goals = CompiledGoals::new(&settings.sites[0].goals).unwrap();
+        assert_eq!(goals.matches("/checkout/complete?o=1"), 0b01);
+        assert_eq!(goals.matches("/newsletter/thanks"), 0b10);
+        assert_eq!(goals.matches("/pricing"), 0);
+        assert_eq!(goals.macro_mask(), 0b01);
+    }
+}

@@ -1,0 +1,279 @@
+//! The per-line steps of ingest, free of I/O: parse, drop what is not a pageview (counting why),
+//! compute the visitor key, classify new sessions, match goals, and keep the summary counts.
+//! Day salts come from the caller, so this runs the same in tests and in the real pipeline.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::parse::{Hit, LogFormat, parse_line};
+use super::sessionize::{
+    Changes, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, truncate, visitor_key,
+};
+use crate::classify::{Classifier, is_asset, is_bot};
+use crate::config::{CompiledGoals, SiteConfig};
+use crate::day::{day_number, day_text};
+use crate::store::StoredSession;
+
+/// Which log format to parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatChoice {
+    /// Detect from the first lines of each file.
+    Auto,
+    Fixed(LogFormat),
+}
+
+/// A malformed line kept for the summary (escaped, cut to 160 characters).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MalformedSample {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+    pub text: String,
+}
+
+/// What an ingest did, for people and programs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub site: String,
+    pub files: Vec<FileSummary>,
+    pub lines_read: u64,
+    pub pageviews: u64,
+    pub sessions: u64,
+    pub conversions: u64,
+    /// Lines skipped, by reason: malformed, too_long, bot, asset, non_page.
+    pub skipped: BTreeMap<String, u64>,
+    pub malformed_samples: Vec<MalformedSample>,
+    pub seconds: f64,
+    pub lines_per_second: f64,
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub format: String,
+    /// Byte offset the ingest started from (non-zero when the file was seen before).
+    pub resumed_at: u64,
+    pub lines_read: u64,
+    /// Bytes after the last newline, left for the next run (the line may still be written).
+    pub unterminated_bytes: u64,
+    pub note: Option<String>,
+}
+
+/// Samples of malformed lines kept per ingest.
+const MAX_SAMPLES: usize = 5;
+
+/// The per-line state of one ingest of one site.
+pub struct Pipeline {
+    pub site: String,
+    format: LogFormat,
+    classifier: Classifier,
+    goals: CompiledGoals,
+    sessionizer: Sessionizer,
+    salts: HashMap<i64, Vec<u8>>,
+    pub summary: IngestSummary,
+}
+
+impl Pipeline {
+    /// `next_id`: first free session id; `timeout` from the site's config.
+    pub fn new(site: &SiteConfig, next_id: i64) -> Result<Pipeline, regex::Error> {
+        let timeout = i64::from(site.session_timeout_minutes) * 60;
+        Ok(Pipeline {
+            site: site.name.clone(),
+            format: LogFormat::Combined,
+            classifier: Classifier::new(&site.hosts),
+            goals: CompiledGoals::new(&site.goals)?,
+            sessionizer: Sessionizer::new(timeout, next_id),
+            salts: HashMap::new(),
+            summary: IngestSummary {
+                site: site.name.clone(),
+                ..IngestSummary::default()
+            },
+        })
+    }
+
+    pub fn set_format(&mut self, format: LogFormat) {
+        self.format = format;
+    }
+
+    /// Continues sessions an earlier ingest left open. Bad stored keys are skipped.
+    pub fn resume(&mut self, stored: Vec<StoredSession>) {
+        let sessions = stored
+            .into_iter()
+            .filter_map(|s| self.to_session(s))
+            .collect();
+        self.sessionizer.resume(sessions);
+    }
+
+    fn to_session(&self, stored: StoredSession) -> Option<Session> {
+        let bytes = hex::decode(&stored.visitor_key).ok()?;
+        let visitor: [u8; 16] = bytes.try_into().ok()?;
+        let goals = stored
+            .goals
+            .iter()
+            .filter_map(|g| self.goals.names.iter().position(|n| n == g))
+            .fold(0u64, |bits, i| bits | (1u64 << i));
+        let pageviews = u32::try_from(stored.pageviews).ok()?;
+        Some(Session {
+            id: stored.id,
+            visitor,
+            started_at: stored.started_at,
+            last_hit_at: stored.last_hit_at,
+            pageviews,
+            goals,
+            start: stored.start,
+            persisted: Some(Persisted {
+                pageviews,
+                goals,
+                last_hit_at: stored.last_hit_at,
+            }),
+            pending: Vec::new(),
+        })
+    }
+
+    /// Sessions and finished-but-unwritten sessions held in memory.
+    pub fn held_sessions(&self) -> usize {
+        self.sessionizer.held()
+    }
+
+    /// Everything to write since the last call.
+    pub fn take_changes(&mut self) -> Changes {
+        let changes = self.sessionizer.take_changes(&self.goals);
+        self.summary.conversions += changes.conversions.len() as u64;
+        changes
+    }
+
+    fn skip(&mut self, reason: &str) {
+        *self.summary.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+
+    /// A line longer than the parser accepts.
+    pub fn too_long(&mut self, file: &str, line_no: u64) {
+        self.summary.lines_read += 1;
+        self.skip("too_long");
+        self.sample(file, line_no, "too_long", b"");
+    }
+
+    fn sample(&mut self, file: &str, line_no: u64, reason: &str, line: &[u8]) {
+        if self.summary.malformed_samples.len() < MAX_SAMPLES {
+            let text: String = String::from_utf8_lossy(line)
+                .chars()
+                .take(160)
+                .flat_map(char::escape_debug)
+                .collect();
+            self.summary.malformed_samples.push(MalformedSample {
+                file: file.to_string(),
+                line: line_no,
+                reason: reason.to_string(),
+                text,
+            });
+        }
+    }
+
+    /// Processes one log line. `salt_of` returns the secret salt of a UTC day.
+    pub fn line<E>(
+        &mut self,
+        file: &str,
+        line_no: u64,
+        line: &[u8],
+        salt_of: &mut impl FnMut(&str) -> Result<Vec<u8>, E>,
+    ) -> Result<(), E> {
+        self.summary.lines_read += 1;
+        let hit = match parse_line(self.format, line) {
+            Ok(hit) => hit,
+            Err(err) => {
+                self.skip("malformed");
+                self.sample(file, line_no, err.reason(), line);
+                return Ok(());
+            }
+        };
+        if let Some(reason) = not_a_pageview(&hit, self.format.has_user_agent()) {
+            self.skip(reason);
+            return Ok(());
+        }
+        let day = day_number(hit.ts);
+        let salt = match self.salts.entry(day) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(salt_of(&day_text(hit.ts))?)
+            }
+        };
+        let visitor = visitor_key(salt, &hit.ip, &hit.user_agent);
+        let goals = self.goals.matches(&hit.target);
+        let classifier = &self.classifier;
+        let started = self
+            .sessionizer
+            .pageview(visitor, hit.ts, &hit.target, goals, || {
+                session_start(classifier, &hit)
+            });
+        self.summary.pageviews += 1;
+        self.summary.sessions += u64::from(started);
+        Ok(())
+    }
+}
+
+/// Why a parsed hit is not a pageview, if it is not. Formats without a user agent
+/// (`common`) cannot tell bots apart.
+fn not_a_pageview(hit: &Hit<'_>, has_user_agent: bool) -> Option<&'static str> {
+    if has_user_agent && is_bot(&hit.user_agent) {
+        return Some("bot");
+    }
+    if is_asset(&hit.target) {
+        return Some("asset");
+    }
+    let page_status = (200..300).contains(&hit.status) || hit.status == 304;
+    let page_method = matches!(hit.method.as_ref(), "GET" | "POST");
+    if !page_status || !page_method {
+        return Some("non_page");
+    }
+    None
+}
+
+/// Classifies the first pageview of a session.
+fn session_start(classifier: &Classifier, hit: &Hit<'_>) -> SessionStart {
+    let c = classifier.classify(hit.referrer.as_deref(), &hit.target);
+    SessionStart {
+        channel: c.channel.as_str().to_string(),
+        source: c.source,
+        search_term: c.term,
+        landing_path: landing_path(&hit.target),
+        referrer_host: c.referrer_host,
+        utm_source: c.utm.source,
+        utm_medium: c.utm.medium,
+        utm_campaign: c.utm.campaign,
+        utm_term: c.utm.term,
+        utm_content: c.utm.content,
+    }
+}
+
+/// The path of a request target, without query or fragment, capped in length.
+pub fn landing_path(target: &str) -> String {
+    let without_scheme = match target.find("://") {
+        Some(i) if !target[..i].contains('/') => {
+            let rest = &target[i + 3..];
+            rest.find('/').map_or("/", |p| &rest[p..])
+        }
+        _ => target,
+    };
+    let end = without_scheme
+        .find(['?', '#'])
+        .unwrap_or(without_scheme.len());
+    let path = &without_scheme[..end];
+    let path = if path.is_empty() { "/" } else { path };
+    truncate(path, MAX_PATH_BYTES).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landing_path_drops_query_and_origin() {
+        assert_eq!(landing_path("/a/b?utm_source=x#f"), "/a/b");
+        assert_eq!(landing_path("https://www.acme.test/p?x"), "/p");
+        assert_eq!(landing_path("https://www.acme.test"), "/");
+        assert_eq!(landing_path(""), "/");
+        assert_eq!(landing_path("/r?next=https://x.test/"), "/r");
+    }
+}

@@ -1,0 +1,23 @@
+//! aivis: where AI assistants send a site traffic, and whether it converts.
+//!
+//! Layout (see DESIGN.md for the data flow):
+//! - [`cli`]: clap definitions only. [`app`]: runs each command (settings → store → library → print).
+//! - [`config`]: one `Settings` from defaults, the TOML file and `AIVIS_*` variables.
+//! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
+//! - [`ingest`]: log parsers and the sessionizer (pure), file reading, checkpoints, batches.
+//! - [`analysis`] (pure): rates and Wilson intervals.
+//! - [`store`]: the one storage seam; all SQL and sqlx, SQLite and PostgreSQL behind one API.
+//! - [`report`]: the query library (`queries/*.sql`) and table/CSV/JSON output.
+//! - [`demo`]: the sample-traffic generator with ground truth, and `aivis demo`.
+//! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
+
+pub mod analysis;
+pub mod app;
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod day;
+pub mod demo;
+pub mod ingest;
+pub mod report;
+pub mod store;

@@ -1,0 +1,181 @@
+//! Reports: runs files from the query library and shapes their results for printing. The
+//! counts come from SQL in `queries/` (the same files analysts run); rates and Wilson 95%
+//! intervals are added here from those counts by [`crate::analysis`].
+
+pub mod library;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use crate::analysis::{Z_95, wilson};
+use crate::store::{Store, StoreError};
+use library::{QueryFile, prepare};
+use table::{Table, Value};
+
+/// Why a report or query could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Bad input from the user (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Grouping of the conversions report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConversionsBy {
+    Channel,
+    Source,
+}
+
+/// Optional filters shared by the traffic reports.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub site: Option<String>,
+    pub goal: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Filters {
+    fn params(&self) -> BTreeMap<String, String> {
+        [
+            ("site", &self.site),
+            ("goal", &self.goal),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+        .collect()
+    }
+}
+
+/// Sessions, conversions, conversion rate and its Wilson 95% interval per channel or source.
+pub async fn conversions(
+    store: &Store,
+    by: ConversionsBy,
+    filters: &Filters,
+) -> Result<Table, ReportError> {
+    let name = match by {
+        ConversionsBy::Channel => "conversions_by_channel",
+        ConversionsBy::Source => "conversions_by_source",
+    };
+    let table = run_named(store, name, &filters.params()).await?;
+    Ok(with_rates(table))
+}
+
+/// Runs a library query by name with `name=value` parameters.
+pub async fn run_named(
+    store: &Store,
+    name: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<Table, ReportError> {
+    let file = QueryFile::named(name)
+        .ok_or_else(|| ReportError::Usage(format!("no query named {name:?}")))?;
+    run_file(store, &file, params).await
+}
+
+/// Runs a query file with `name=value` parameters; unknown parameters are an error,
+/// declared parameters not given are NULL.
+pub async fn run_file(
+    store: &Store,
+    file: &QueryFile,
+    params: &BTreeMap<String, String>,
+) -> Result<Table, ReportError> {
+    let prepared = prepare(&file.text);
+    let values = bind_values(file, &prepared.order, params).map_err(ReportError::Usage)?;
+    Ok(store.run_query(&prepared, &values).await?)
+}
+
+/// Orders parameter values as the prepared SQL expects them.
+pub fn bind_values(
+    file: &QueryFile,
+    order: &[String],
+    params: &BTreeMap<String, String>,
+) -> Result<Vec<Option<String>>, String> {
+    for key in params.keys() {
+        if !order.contains(key) && !file.params.contains(key) {
+            let known = if order.is_empty() {
+                "it takes no parameters".to_string()
+            } else {
+                format!("it takes: {}", order.join(", "))
+            };
+            return Err(format!(
+                "query {:?} has no parameter {key:?}; {known}",
+                file.name
+            ));
+        }
+    }
+    Ok(order.iter().map(|name| params.get(name).cloned()).collect())
+}
+
+/// Adds (or fills in) `conversion_rate`, `ci_low`, `ci_high` from `sessions` and `conversions`.
+pub fn with_rates(mut table: Table) -> Table {
+    let (Some(s), Some(c)) = (table.column("sessions"), table.column("conversions")) else {
+        return table;
+    };
+    let targets: Vec<usize> = ["conversion_rate", "ci_low", "ci_high"]
+        .iter()
+        .map(|name| {
+            table.column(name).unwrap_or_else(|| {
+                table.columns.push(name.to_string());
+                table.columns.len() - 1
+            })
+        })
+        .collect();
+    for row in &mut table.rows {
+        let sessions = row.get(s).and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
+        let converted = row.get(c).and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
+        let rate = wilson(converted, sessions, Z_95);
+        row.resize(
+            row.len().max(targets.iter().max().map_or(0, |m| m + 1)),
+            Value::Null,
+        );
+        for (target, value) in targets.iter().zip([rate.rate, rate.low, rate.high]) {
+            row[*target] = Value::Float(round6(value));
+        }
+    }
+    table
+}
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_appended_per_row() {
+        let table = Table {
+            columns: vec!["channel".into(), "sessions".into(), "conversions".into()],
+            rows: vec![vec![
+                Value::Text("direct".into()),
+                Value::Int(100),
+                Value::Int(10),
+            ]],
+        };
+        let out = with_rates(table);
+        assert_eq!(out.columns[3..], ["conversion_rate", "ci_low", "ci_high"]);
+        assert_eq!(out.rows[0][3], Value::Float(0.1));
+        assert_eq!(out.rows[0][4], Value::Float(0.055229));
+    }
+
+    #[test]
+    fn unknown_parameter_is_rejected() {
+        let file = QueryFile::named("conversions_by_channel").unwrap();
+        let order = prepare(&file.text).order;
+        let mut params = BTreeMap::new();
+        params.insert("sight".to_string(), "x".to_string());
+        let err = bind_values(&file, &order, &params).unwrap_err();
+        assert!(err.contains("sight") && err.contains("site"), "{err}");
+        params.clear();
+        params.insert("site".to_string(), "acme".to_string());
+        let values = bind_values(&file, &order, &params).unwrap();
+        assert_eq!(values[0].as_deref(), Some("acme"));
+        assert!(values[1..].iter().all(Option::is_none));
+    }
+}

@@ -1,0 +1,238 @@
+//! Result tables and their three renderings: an aligned text table for people, CSV and JSON
+//! for programs. Untrusted text (referrers, paths) is printed as data: control characters are
+//! escaped in the text table, CSV quotes what needs quoting, JSON escapes by construction.
+
+use std::fmt::Write as _;
+
+/// One cell of a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Value {
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(v) => Some(*v),
+            Value::Float(v) => Some(*v as i64),
+            _ => None,
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Int(v) => (*v).into(),
+            Value::Float(v) => serde_json::Number::from_f64(*v)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::Text(v) => v.clone().into(),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Int(v) => v.to_string(),
+            Value::Float(v) => format_float(*v),
+            Value::Text(v) => v.clone(),
+        }
+    }
+}
+
+fn format_float(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.1}")
+    } else {
+        let text = format!("{v:.6}");
+        text.trim_end_matches('0').to_string()
+    }
+}
+
+/// A query result: named columns and rows of values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// How to print a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// A JSON array of objects keyed by column name.
+    Json,
+}
+
+impl Table {
+    /// Index of the named column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    pub fn render(&self, format: OutputFormat) -> String {
+        match format {
+            OutputFormat::Table => self.to_text_table(),
+            OutputFormat::Csv => self.to_csv(),
+            OutputFormat::Json => self.to_json(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let object: serde_json::Map<String, serde_json::Value> = self
+                    .columns
+                    .iter()
+                    .zip(row)
+                    .map(|(c, v)| (c.clone(), v.to_json()))
+                    .collect();
+                serde_json::Value::Object(object)
+            })
+            .collect();
+        let mut text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
+        text.push('\n');
+        text
+    }
+
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let header: Vec<String> = self.columns.iter().map(|c| csv_field(c)).collect();
+        out.push_str(&header.join(","));
+        out.push_str("\r\n");
+        for row in &self.rows {
+            let fields: Vec<String> = row.iter().map(|v| csv_field(&v.to_text())).collect();
+            out.push_str(&fields.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+
+    pub fn to_text_table(&self) -> String {
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|row| row.iter().map(|v| printable(&v.to_text())).collect())
+            .collect();
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        for row in &cells {
+            for (i, cell) in row.iter().enumerate() {
+                if let Some(w) = widths.get_mut(i) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+        }
+        let numeric: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                self.rows.iter().all(|r| {
+                    matches!(
+                        r.get(i),
+                        Some(Value::Int(_) | Value::Float(_) | Value::Null)
+                    )
+                })
+            })
+            .collect();
+        let mut out = String::new();
+        write_row(&mut out, &self.columns, &widths, &vec![false; widths.len()]);
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        write_row(&mut out, &rule, &widths, &vec![false; widths.len()]);
+        for row in &cells {
+            write_row(&mut out, row, &widths, &numeric);
+        }
+        if self.rows.is_empty() {
+            out.push_str("(no rows)\n");
+        }
+        out
+    }
+}
+
+fn write_row(out: &mut String, cells: &[String], widths: &[usize], right: &[bool]) {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let width = widths.get(i).copied().unwrap_or(0);
+        if i > 0 {
+            line.push_str("  ");
+        }
+        if right.get(i).copied().unwrap_or(false) {
+            let _ = write!(line, "{cell:>width$}");
+        } else {
+            let _ = write!(line, "{cell:<width$}");
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+/// Escapes control characters so untrusted text cannot move the cursor or break rows.
+fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table {
+            columns: vec!["channel".into(), "sessions".into(), "rate".into()],
+            rows: vec![
+                vec![
+                    Value::Text("ai_assistant".into()),
+                    Value::Int(12),
+                    Value::Float(0.25),
+                ],
+                vec![Value::Text("a,\"b\"\n".into()), Value::Int(3), Value::Null],
+            ],
+        }
+    }
+
+    #[test]
+    fn json_is_an_array_of_objects() {
+        let parsed: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert_eq!(parsed[0]["channel"], "ai_assistant");
+        assert_eq!(parsed[0]["sessions"], 12);
+        assert_eq!(parsed[0]["rate"], 0.25);
+        assert!(parsed[1]["rate"].is_null());
+    }
+
+    #[test]
+    fn csv_quotes_special_characters() {
+        let csv = sample().to_csv();
+        assert!(csv.starts_with("channel,sessions,rate\r\n"));
+        assert!(csv.contains("\"a,\"\"b\"\"\n\",3,\r\n"), "{csv:?}");
+    }
+
+    #[test]
+    fn text_table_escapes_control_characters() {
+        let text = sample().to_text_table();
+        assert!(text.contains("a,\"b\"\\n"), "{text}");
+        assert_eq!(text.lines().count(), 4);
+    }
+}

@@ -1,0 +1,156 @@
+//! The one storage seam: every SQL statement aivis runs and every use of sqlx lives here.
+//!
+//! SQLite and PostgreSQL sit behind sqlx's `Any` driver, so one set of runtime queries
+//! (`$n` placeholders, integer epoch seconds, `INTEGER` 0/1 flags, `CAST(SUM(..) AS BIGINT)`)
+//! serves both; each backend has its own migration folder with the same tables. We chose
+//! `Any` over a trait with two concrete pools because the ingest hot path does not run one
+//! query per line: it writes whole batches with multi-row `INSERT`s (a few statements per
+//! thousand sessions), so the `Any` argument conversion is noise next to parsing, and one
+//! copy of every query is worth more than that. Ids are assigned by aivis (max + 1 at the
+//! start of an ingest) so that batches need no `RETURNING` round trips; ingests of one
+//! database therefore run one at a time (a second concurrent ingest fails on the primary key
+//! and rolls back, losing nothing).
+
+mod ingest;
+mod query;
+
+pub use ingest::{Checkpoint, StoredSession};
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+use crate::config::redact_url;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database_url {url:?} is not sqlite:… or postgres://…")]
+    UnsupportedUrl { url: String },
+    #[error("cannot migrate database {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A connection pool plus the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let shown = redact_url(url);
+        let (backend, url) = normalise_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|source| StoreError::Connect {
+                url: shown.clone(),
+                source,
+            })?
+            .disable_statement_logging();
+        let pool = pool_options(backend)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Connect {
+                url: shown.clone(),
+                source,
+            })?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { url: shown, source })?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    if !url.starts_with("sqlite:") {
+        return Err(StoreError::UnsupportedUrl {
+            url: redact_url(url),
+        });
+    }
+    if url.contains(":memory:") || url.contains("mode=") {
+        return Ok((Backend::Sqlite, url.to_string()));
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok((Backend::Sqlite, format!("{url}{separator}mode=rwc")))
+}
+
+fn pool_options(backend: Backend) -> AnyPoolOptions {
+    match backend {
+        // One connection: SQLite has one writer anyway, and an in-memory database
+        // exists per connection.
+        Backend::Sqlite => AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    Ok(())
+                })
+            }),
+        Backend::Postgres => AnyPoolOptions::new().max_connections(4),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        assert_eq!(
+            normalise_url("sqlite://a.db").unwrap(),
+            (Backend::Sqlite, "sqlite://a.db?mode=rwc".to_string())
+        );
+        assert_eq!(
+            normalise_url("sqlite://a.db?mode=ro").unwrap().1,
+            "sqlite://a.db?mode=ro"
+        );
+        assert_eq!(
+            normalise_url("sqlite::memory:").unwrap().1,
+            "sqlite::memory:"
+        );
+        assert!(normalise_url("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,309 @@
+//! The `aivis` binary as a user runs it: exit codes and messages for bad config and bad input,
+//! JSON reports, and a crash test (SIGKILL in the middle of an ingest, then run again: the
+//! totals must be exact) on SQLite and PostgreSQL.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aivis::demo::generate::{GroundTruth, TrafficSpec};
+use common::{TestDb, write_log};
+use sqlx::Connection;
+
+fn aivis(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aivis"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AIVIS_CONFIG")
+        .env_remove("AIVIS_DATABASE_URL")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run aivis")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn write_config(dir: &Path, database_url: &str) -> PathBuf {
+    let path = dir.join("aivis.toml");
+    let config = format!(
+        "database_url = \"{database_url}\"\n\
+         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
+         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n\
+         [[sites.goals]]\nname = \"newsletter\"\npath = \"^/newsletter/thanks\"\nkind = \"micro\"\n"
+    );
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+#[test]
+fn help_explains_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aivis(dir.path(), &["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["init", "ingest", "report", "query", "demo", "Exit codes"] {
+        assert!(text.contains(command), "--help lacks {command}: {text}");
+    }
+    let out = aivis(dir.path(), &["ingest", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("nginx_json") && text.contains("exactly once"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_config_key_exits_2_naming_key_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[sites]]\nname = \"acme\"\nsession_timout_minutes = 5\n",
+    )
+    .unwrap();
+    let out = aivis(dir.path(), &["--config", "bad.toml", "ingest", "x.log"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("session_timout_minutes"), "{err}");
+    assert!(err.contains("bad.toml") && err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn missing_config_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aivis(
+        dir.path(),
+        &["--config", "nope.toml", "report", "conversions"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nope.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn unreadable_log_file_exits_1_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "sqlite://t.db");
+    let out = aivis(dir.path(), &["ingest", "missing.log"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
+    let out = aivis(dir.path(), &["ingest", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "sqlite://t.db");
+    let cases: &[&[&str]] = &[
+        &["report", "conversions", "--from", "2026-02-30"],
+        &["report", "conversions", "--by", "planet"],
+        &["ingest", "--site", "nosuch", "x.log"],
+        &["ingest", "--format", "xml", "x.log"],
+        &["query", "no_such_query"],
+        &["query", "conversions_by_channel", "--param", "sight=acme"],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        let out = aivis(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty(), "{args:?} gave no message");
+    }
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aivis(dir.path(), &["init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = aivis(dir.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--force"));
+    // The written example config is valid: a report against it runs.
+    let out = aivis(dir.path(), &["report", "conversions", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn report_json(dir: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["report", "conversions", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = aivis(dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+fn report_by_source(dir: &Path) -> BTreeMap<(String, String), (u64, u64)> {
+    report_json(dir, &["--by", "source"])
+        .iter()
+        .map(|row| {
+            (
+                (
+                    row["channel"].as_str().unwrap().to_string(),
+                    row["source"].as_str().unwrap().to_string(),
+                ),
+                (
+                    row["sessions"].as_u64().unwrap(),
+                    row["conversions"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn truth_by_source(truth: &GroundTruth) -> BTreeMap<(String, String), (u64, u64)> {
+    truth
+        .by_source
+        .iter()
+        .map(|(k, t)| (k.clone(), (t.sessions, t.conversions)))
+        .collect()
+}
+
+#[test]
+fn report_json_has_the_documented_keys_and_wilson_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "sqlite://r.db");
+    let spec = TrafficSpec {
+        sessions: 800,
+        days: 7,
+        ..TrafficSpec::demo()
+    };
+    let (log, _) = write_log(dir.path(), "a.log", &spec);
+    let out = aivis(dir.path(), &["ingest", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = report_json(dir.path(), &[]);
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for key in [
+            "channel",
+            "sessions",
+            "conversions",
+            "conversion_rate",
+            "ci_low",
+            "ci_high",
+        ] {
+            assert!(keys.contains(&key), "missing {key} in {row}");
+        }
+        let rate = row["conversion_rate"].as_f64().unwrap();
+        let (low, high) = (
+            row["ci_low"].as_f64().unwrap(),
+            row["ci_high"].as_f64().unwrap(),
+        );
+        assert!(
+            low <= rate && rate <= high && low >= 0.0 && high <= 1.0,
+            "{row}"
+        );
+    }
+    let by_source = report_json(dir.path(), &["--by", "source"]);
+    assert!(by_source.iter().all(|r| r["source"].is_string()));
+    let csv = aivis(dir.path(), &["report", "conversions", "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(csv.starts_with("channel,sessions,conversions,conversion_rate,ci_low,ci_high"));
+}
+
+/// Reads the furthest checkpoint offset, or None while the table does not exist yet.
+async fn checkpoint_offset(url: &str) -> Option<i64> {
+    let query = "SELECT MAX(byte_offset) FROM ingest_checkpoints";
+    if url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("{url}?mode=ro"))
+            .await
+            .ok()?;
+        sqlx::query_scalar::<_, Option<i64>>(query)
+            .fetch_one(&mut conn)
+            .await
+            .ok()?
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.ok()?;
+        sqlx::query_scalar::<_, Option<i64>>(query)
+            .fetch_one(&mut conn)
+            .await
+            .ok()?
+    }
+}
+
+async fn crash_and_resume(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &db.url);
+    let spec = TrafficSpec {
+        sessions: 30_000,
+        days: 14,
+        seed: 42,
+        ..TrafficSpec::demo()
+    };
+    let (log, truth) = write_log(dir.path(), "big.log", &spec);
+    let size = std::fs::metadata(&log).unwrap().len() as i64;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aivis"))
+        .args(["ingest", "--batch-lines", "2000", log.to_str().unwrap()])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "no checkpoint appeared");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ingest finished before the kill"
+        );
+        if checkpoint_offset(&db.url).await.is_some_and(|o| o > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at_kill = checkpoint_offset(&db.url).await.unwrap();
+    assert!(
+        at_kill > 0 && at_kill < size,
+        "killed at {at_kill} of {size}"
+    );
+    let out = aivis(dir.path(), &["ingest", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        report_by_source(dir.path()),
+        truth_by_source(&truth),
+        "{}",
+        db.name
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_ingest_resumes_with_exact_totals_on_both_backends() {
+    for db in TestDb::both().await {
+        crash_and_resume(&db).await;
+        db.drop_db().await;
+    }
+}
+
+#[test]
+fn demo_runs_offline_and_prints_ai_against_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aivis(dir.path(), &["demo", "--sessions", "1500", "--days", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ai_assistant") && text.contains("search"),
+        "{text}"
+    );
+    assert!(text.contains("ci_low"), "{text}");
+    assert!(dir.path().join("aivis-demo.db").exists());
+    // Running it again starts from a fresh database and prints the same numbers.
+    let again = aivis(dir.path(), &["demo", "--sessions", "1500", "--days", "10"]);
+    let strip = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains("lines/s"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&text), strip(&String::from_utf8_lossy(&again.stdout)));
+}

@@ -1,0 +1,261 @@
+//! End to end through the library on SQLite and PostgreSQL: a generated log with known ground
+//! truth is ingested and the reports must reproduce the truth exactly; re-ingesting, ingesting
+//! a grown file and splitting a log over two ingests must not change the totals.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use aivis::demo::demo_site;
+use aivis::demo::generate::{GroundTruth, OutputFormat};
+use aivis::ingest::{IngestOptions, IngestSummary, Input, ingest};
+use aivis::report::table::{Table, Value};
+use aivis::report::{self, ConversionsBy, Filters};
+use aivis::store::Store;
+use common::{TestDb, small_spec, spec_with_format, write_log};
+
+type Counts = BTreeMap<(String, String), (i64, i64)>;
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.clone(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+/// (channel, source) → (sessions, conversions) from a `--by source` report.
+fn counts(table: &Table) -> Counts {
+    let (ch, so, se, co) = (
+        table.column("channel").unwrap(),
+        table.column("source").unwrap(),
+        table.column("sessions").unwrap(),
+        table.column("conversions").unwrap(),
+    );
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                (text(&r[ch]), text(&r[so])),
+                (r[se].as_i64().unwrap(), r[co].as_i64().unwrap()),
+            )
+        })
+        .collect()
+}
+
+fn truth_counts(truth: &GroundTruth, micro: bool) -> Counts {
+    truth
+        .by_source
+        .iter()
+        .map(|(k, t)| {
+            let conv = if micro {
+                t.micro_conversions
+            } else {
+                t.conversions
+            };
+            (k.clone(), (t.sessions as i64, conv as i64))
+        })
+        .collect()
+}
+
+async fn by_source(store: &Store, goal: Option<&str>) -> Counts {
+    let filters = Filters {
+        goal: goal.map(str::to_string),
+        ..Filters::default()
+    };
+    counts(
+        &report::conversions(store, ConversionsBy::Source, &filters)
+            .await
+            .unwrap(),
+    )
+}
+
+async fn run(store: &Store, inputs: Vec<Input>, batch_lines: u64) -> IngestSummary {
+    let options = IngestOptions {
+        batch_lines,
+        ..IngestOptions::default()
+    };
+    ingest(store, &demo_site(), inputs, options).await.unwrap()
+}
+
+async fn assert_rollups_consistent(store: &Store) {
+    let table = report::run_named(store, "rollup_check", &BTreeMap::new())
+        .await
+        .unwrap();
+    assert!(
+        table.rows.is_empty(),
+        "rollups differ from sessions: {table:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reproduces_ground_truth_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = write_log(dir.path(), "access.log", &small_spec(7));
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let summary = run(&store, vec![Input::File(log.clone())], 3000).await;
+        assert_eq!(summary.lines_read, truth.lines, "{}", db.name);
+        assert_eq!(summary.pageviews, truth.pageviews, "{}", db.name);
+        assert_eq!(summary.sessions, truth.sessions, "{}", db.name);
+        let skipped = |k: &str| summary.skipped.get(k).copied().unwrap_or(0);
+        assert_eq!(skipped("bot"), truth.bot_lines, "{}", db.name);
+        assert_eq!(skipped("asset"), truth.asset_lines, "{}", db.name);
+        assert_eq!(skipped("non_page"), truth.non_page_lines, "{}", db.name);
+        assert_eq!(
+            skipped("malformed") + skipped("too_long"),
+            truth.malformed_lines,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            by_source(&store, None).await,
+            truth_counts(&truth, false),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            by_source(&store, Some("newsletter")).await,
+            truth_counts(&truth, true),
+            "{}",
+            db.name
+        );
+        assert_rollups_consistent(&store).await;
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_log_format_gives_the_same_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::sqlite().await;
+    for (i, format) in [
+        OutputFormat::VhostCombined,
+        OutputFormat::NginxJson,
+        OutputFormat::CaddyJson,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let site_db = TestDb::sqlite().await;
+        let (log, truth) = write_log(
+            dir.path(),
+            &format!("access{i}.log"),
+            &spec_with_format(11, format),
+        );
+        let store = Store::connect(&site_db.url).await.unwrap();
+        let summary = run(&store, vec![Input::File(log)], 100_000).await;
+        assert_eq!(summary.sessions, truth.sessions, "format {i}");
+        assert_eq!(
+            by_source(&store, None).await,
+            truth_counts(&truth, false),
+            "format {i}"
+        );
+        store.close().await;
+    }
+    drop(db);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reingesting_the_same_file_counts_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = write_log(dir.path(), "access.log", &small_spec(3));
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        run(&store, vec![Input::File(log.clone())], 5000).await;
+        let second = run(&store, vec![Input::File(log.clone())], 5000).await;
+        assert_eq!(second.lines_read, 0, "{}", db.name);
+        assert_eq!(second.sessions, 0, "{}", db.name);
+        assert_eq!(
+            by_source(&store, None).await,
+            truth_counts(&truth, false),
+            "{}",
+            db.name
+        );
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+/// Splits `bytes` after the newline nearest to `fraction` of its length.
+fn split_point(bytes: &[u8], fraction: f64) -> usize {
+    let target = (bytes.len() as f64 * fraction) as usize;
+    target + bytes[target..].iter().position(|b| *b == b'\n').unwrap() + 1
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grown_file_adds_only_its_new_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, truth) = write_log(dir.path(), "full.log", &small_spec(5));
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = split_point(&bytes, 0.45);
+    for db in TestDb::both().await {
+        let growing = dir.path().join(format!("growing-{}.log", db.name));
+        std::fs::write(&growing, &bytes[..cut]).unwrap();
+        let store = Store::connect(&db.url).await.unwrap();
+        let first = run(&store, vec![Input::File(growing.clone())], 2000).await;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&growing)
+            .unwrap();
+        file.write_all(&bytes[cut..]).unwrap();
+        drop(file);
+        let second = run(&store, vec![Input::File(growing.clone())], 2000).await;
+        assert_eq!(
+            first.lines_read + second.lines_read,
+            truth.lines,
+            "{}",
+            db.name
+        );
+        assert_eq!(second.files[0].resumed_at, cut as u64, "{}", db.name);
+        assert_eq!(
+            by_source(&store, None).await,
+            truth_counts(&truth, false),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            by_source(&store, Some("newsletter")).await,
+            truth_counts(&truth, true),
+            "{}",
+            db.name
+        );
+        assert_rollups_consistent(&store).await;
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_split_in_two_files_counts_like_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, truth) = write_log(dir.path(), "full.log", &small_spec(9));
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = split_point(&bytes, 0.6);
+    let part1 = dir.path().join("part1.log");
+    let part2 = dir.path().join("part2.log");
+    std::fs::write(&part1, &bytes[..cut]).unwrap();
+    std::fs::write(&part2, &bytes[cut..]).unwrap();
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        run(&store, vec![Input::File(part1.clone())], 100_000).await;
+        run(&store, vec![Input::File(part2.clone())], 100_000).await;
+        assert_eq!(
+            by_source(&store, None).await,
+            truth_counts(&truth, false),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            by_source(&store, Some("newsletter")).await,
+            truth_counts(&truth, true),
+            "{}",
+            db.name
+        );
+        assert_rollups_consistent(&store).await;
+        store.close().await;
+        db.drop_db().await;
+    }
+}
