@@ -27,8 +27,8 @@ AIVIS="$PWD/target/release/aivis"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# About 7 lines per generated session (pageviews, assets, bots, scanners, malformed).
-sessions=$(( LINES / 7 ))
+# About 8.6 lines per generated session (pageviews, assets, bots, redirects/errors, malformed).
+sessions=$(( LINES * 10 / 86 ))
 "$AIVIS" demo --write-log "$work/access.log" --sessions "$sessions" --days 28 > "$work/truth.json"
 lines=$(wc -l < "$work/access.log")
 echo "log: $lines lines, $(du -h "$work/access.log" | cut -f1)"

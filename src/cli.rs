@@ -96,7 +96,7 @@ pub struct IngestArgs {
     #[arg(long)]
     pub json: bool,
     /// Lines per committed batch
-    #[arg(long, default_value_t = 100_000, hide = true)]
+    #[arg(long, default_value_t = 20_000, hide = true)]
     pub batch_lines: u64,
     /// Access log files; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]

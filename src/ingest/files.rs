@@ -59,7 +59,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             format: FormatChoice::Auto,
-            batch_lines: 100_000,
+            batch_lines: 20_000,
             progress: false,
         }
     }
@@ -92,8 +92,12 @@ pub async fn ingest(
         .into_iter()
         .map(OpenInput::open)
         .collect::<Result<Vec<_>>>()?;
-    let mut pipeline = Pipeline::new(site, store.next_session_id().await?)
-        .context("compiling the site's goals")?;
+    let mut pipeline = Pipeline::new(
+        site,
+        store.next_session_id().await?,
+        store.day_salts().await?,
+    )
+    .context("compiling the site's goals")?;
     let timeout = i64::from(site.session_timeout_minutes) * 60;
     if let Some(latest) = store.latest_hit(&site.name).await? {
         let since = latest - timeout - RESUME_SLACK_SECONDS;
@@ -297,7 +301,6 @@ fn read_input(
     };
     let progress = progress_bar(options.progress, size, checkpoint.byte_offset as u64);
     let mut lines = LineReader::new(reader, MAX_LINE_BYTES);
-    let mut salt_of = |day: &str| handle.block_on(store.day_salt(day));
     let mut since_commit = 0u64;
     while let Some(event) = lines
         .next_line()
@@ -306,7 +309,7 @@ fn read_input(
         let line_no = checkpoint.lines as u64 + 1;
         match event {
             LineEvent::Line { text, consumed } => {
-                pipeline.line(&name, line_no, text, &mut salt_of)?;
+                pipeline.line(&name, line_no, text);
                 checkpoint.byte_offset += consumed as i64;
             }
             LineEvent::TooLong { consumed } => {
@@ -314,7 +317,7 @@ fn read_input(
                 checkpoint.byte_offset += consumed as i64;
             }
             LineEvent::Unterminated { text } if is_stdin => {
-                pipeline.line(&name, line_no, text, &mut salt_of)?;
+                pipeline.line(&name, line_no, text);
                 checkpoint.byte_offset += text.len() as i64;
             }
             LineEvent::Unterminated { text } => {

@@ -447,9 +447,13 @@ fn split_request(request: Cow<'_, str>) -> (Cow<'_, str>, Cow<'_, str>) {
     }
 }
 
-/// Bytes as text, replacing invalid UTF-8; borrowed when valid.
+/// Bytes as text, replacing invalid UTF-8; borrowed when valid. `from_utf8` first: its
+/// ASCII fast path is several times quicker than the lossy decoder on ordinary log text.
 fn lossy(raw: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(raw)
+    match std::str::from_utf8(raw) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
 }
 
 /// The inside of a quoted field as text: `\"`, `\\` and `\xHH` (nginx, Apache) undone.

@@ -1,9 +1,12 @@
 //! The per-line steps of ingest, free of I/O: parse, drop what is not a pageview (counting why),
 //! compute the visitor key, classify new sessions, match goals, and keep the summary counts.
-//! Day salts come from the caller, so this runs the same in tests and in the real pipeline.
+//! Day salts known to the database are handed in at the start; a day seen for the first time
+//! gets a fresh random salt here, which is written in the same transaction as the first
+//! sessions keyed with it (so the reader never waits on the database for a salt).
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::parse::{Hit, LogFormat, parse_line};
@@ -12,7 +15,7 @@ use super::sessionize::{
 };
 use crate::classify::{Classifier, is_asset, is_bot};
 use crate::config::{CompiledGoals, SiteConfig};
-use crate::day::{day_number, day_text};
+use crate::day::{day_number, day_text, parse_day};
 use crate::store::StoredSession;
 
 /// Which log format to parse.
@@ -72,12 +75,20 @@ pub struct Pipeline {
     goals: CompiledGoals,
     sessionizer: Sessionizer,
     salts: HashMap<i64, Vec<u8>>,
+    /// Salts created since the last commit: (day, salt).
+    new_salts: Vec<(String, Vec<u8>)>,
+    bots: BotCache,
     pub summary: IngestSummary,
 }
 
 impl Pipeline {
     /// `next_id`: first free session id; `timeout` from the site's config.
-    pub fn new(site: &SiteConfig, next_id: i64) -> Result<Pipeline, regex::Error> {
+    /// `salts`: the stored day salts, by `YYYY-MM-DD`.
+    pub fn new(
+        site: &SiteConfig,
+        next_id: i64,
+        salts: HashMap<String, Vec<u8>>,
+    ) -> Result<Pipeline, regex::Error> {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
         Ok(Pipeline {
             site: site.name.clone(),
@@ -85,7 +96,12 @@ impl Pipeline {
             classifier: Classifier::new(&site.hosts),
             goals: CompiledGoals::new(&site.goals)?,
             sessionizer: Sessionizer::new(timeout, next_id),
-            salts: HashMap::new(),
+            salts: salts
+                .into_iter()
+                .filter_map(|(day, salt)| Some((parse_day(&day)? / 86_400, salt)))
+                .collect(),
+            new_salts: Vec::new(),
+            bots: BotCache::default(),
             summary: IngestSummary {
                 site: site.name.clone(),
                 ..IngestSummary::default()
@@ -139,7 +155,8 @@ impl Pipeline {
 
     /// Everything to write since the last call.
     pub fn take_changes(&mut self) -> Changes {
-        let changes = self.sessionizer.take_changes(&self.goals);
+        let mut changes = self.sessionizer.take_changes(&self.goals);
+        changes.new_salts = std::mem::take(&mut self.new_salts);
         self.summary.conversions += changes.conversions.len() as u64;
         changes
     }
@@ -171,32 +188,29 @@ impl Pipeline {
         }
     }
 
-    /// Processes one log line. `salt_of` returns the secret salt of a UTC day.
-    pub fn line<E>(
-        &mut self,
-        file: &str,
-        line_no: u64,
-        line: &[u8],
-        salt_of: &mut impl FnMut(&str) -> Result<Vec<u8>, E>,
-    ) -> Result<(), E> {
+    /// Processes one log line.
+    pub fn line(&mut self, file: &str, line_no: u64, line: &[u8]) {
         self.summary.lines_read += 1;
         let hit = match parse_line(self.format, line) {
             Ok(hit) => hit,
             Err(err) => {
                 self.skip("malformed");
                 self.sample(file, line_no, err.reason(), line);
-                return Ok(());
+                return;
             }
         };
-        if let Some(reason) = not_a_pageview(&hit, self.format.has_user_agent()) {
+        let bot = self.format.has_user_agent() && self.bots.is_bot(&hit.user_agent);
+        if let Some(reason) = not_a_pageview(&hit, bot) {
             self.skip(reason);
-            return Ok(());
+            return;
         }
         let day = day_number(hit.ts);
         let salt = match self.salts.entry(day) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(salt_of(&day_text(hit.ts))?)
+                let fresh = rand::random::<[u8; 32]>().to_vec();
+                self.new_salts.push((day_text(hit.ts), fresh.clone()));
+                entry.insert(fresh)
             }
         };
         let visitor = visitor_key(salt, &hit.ip, &hit.user_agent);
@@ -209,14 +223,36 @@ impl Pipeline {
             });
         self.summary.pageviews += 1;
         self.summary.sessions += u64::from(started);
-        Ok(())
     }
 }
 
-/// Why a parsed hit is not a pageview, if it is not. Formats without a user agent
-/// (`common`) cannot tell bots apart.
-fn not_a_pageview(hit: &Hit<'_>, has_user_agent: bool) -> Option<&'static str> {
-    if has_user_agent && is_bot(&hit.user_agent) {
+/// Remembers the verdict for recent user agents: logs repeat a few thousand user agents
+/// millions of times, and a hash lookup is far cheaper than scanning for ~1,500 bot markers.
+#[derive(Default)]
+struct BotCache {
+    verdicts: FxHashMap<Box<str>, bool>,
+}
+
+impl BotCache {
+    /// Distinct user agents remembered before the cache starts over (bounds memory).
+    const CAPACITY: usize = 8192;
+
+    fn is_bot(&mut self, user_agent: &str) -> bool {
+        if let Some(verdict) = self.verdicts.get(user_agent) {
+            return *verdict;
+        }
+        if self.verdicts.len() >= Self::CAPACITY {
+            self.verdicts.clear();
+        }
+        let verdict = is_bot(user_agent);
+        self.verdicts.insert(user_agent.into(), verdict);
+        verdict
+    }
+}
+
+/// Why a parsed hit is not a pageview, if it is not (`bot`: its user agent is a bot's).
+fn not_a_pageview(hit: &Hit<'_>, bot: bool) -> Option<&'static str> {
+    if bot {
         return Some("bot");
     }
     if is_asset(&hit.target) {

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use sha2::{Digest, Sha256};
 
 use crate::config::CompiledGoals;
@@ -95,7 +97,8 @@ pub struct Sessionizer {
     timeout: i64,
     next_id: i64,
     latest_ts: i64,
-    open: HashMap<VisitorKey, Session>,
+    /// Keyed by visitor key, itself a hash: Fx hashing is enough and much cheaper.
+    open: FxHashMap<VisitorKey, Session>,
     finished: Vec<Session>,
 }
 
@@ -121,7 +124,7 @@ impl Sessionizer {
             timeout: timeout_secs,
             next_id,
             latest_ts: i64::MIN,
-            open: HashMap::new(),
+            open: FxHashMap::default(),
             finished: Vec::new(),
         }
     }
@@ -271,11 +274,16 @@ pub struct Changes {
     pub conversions: Vec<NewConversion>,
     pub traffic: HashMap<TrafficKey, TrafficDelta>,
     pub goals: HashMap<(TrafficKey, String), i64>,
+    /// Day salts first used in this batch: (day, salt).
+    pub new_salts: Vec<(String, Vec<u8>)>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.new_sessions.is_empty() && self.updates.is_empty() && self.conversions.is_empty()
+        self.new_sessions.is_empty()
+            && self.updates.is_empty()
+            && self.conversions.is_empty()
+            && self.new_salts.is_empty()
     }
 
     fn record(&mut self, session: &Session, goals: &CompiledGoals, macro_mask: u64) {

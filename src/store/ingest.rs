@@ -36,24 +36,20 @@ pub struct StoredSession {
 const ROWS_PER_INSERT: usize = 400;
 
 impl Store {
-    /// The secret salt of a UTC day, created at random the first time the day is seen.
-    pub async fn day_salt(&self, day: &str) -> Result<Vec<u8>, StoreError> {
-        let fresh: [u8; 32] = rand::random();
-        sqlx::query(
-            "INSERT INTO day_salts (day, salt, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (day) DO NOTHING",
-        )
-        .bind(day)
-        .bind(hex::encode(fresh))
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        let row = sqlx::query("SELECT salt FROM day_salts WHERE day = $1")
-            .bind(day)
-            .fetch_one(&self.pool)
+    /// The stored secret salts, by UTC day (`YYYY-MM-DD`).
+    pub async fn day_salts(&self) -> Result<HashMap<String, Vec<u8>>, StoreError> {
+        let rows = sqlx::query("SELECT day, salt FROM day_salts")
+            .fetch_all(&self.pool)
             .await?;
-        let salt: String = row.try_get("salt")?;
-        hex::decode(&salt).map_err(|_| StoreError::Corrupt(format!("salt of {day} is not hex")))
+        rows.iter()
+            .map(|row| {
+                let day: String = row.try_get("day")?;
+                let salt: String = row.try_get("salt")?;
+                let salt = hex::decode(&salt)
+                    .map_err(|_| StoreError::Corrupt(format!("salt of {day} is not hex")))?;
+                Ok((day, salt))
+            })
+            .collect()
     }
 
     /// Where ingest of a file stopped last time, if it was seen before.
@@ -164,6 +160,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let backend = self.backend;
+        insert_salts(&mut tx, &changes.new_salts).await?;
         insert_sessions(&mut tx, backend, site, &changes.new_sessions).await?;
         for update in &changes.updates {
             sqlx::query(
@@ -182,6 +179,26 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Salts of days first seen in this batch. If one exists already (another ingest got there
+/// first, which the README says not to do), the stored one is kept.
+async fn insert_salts(
+    tx: &mut Transaction<'static, Any>,
+    salts: &[(String, Vec<u8>)],
+) -> Result<(), StoreError> {
+    for (day, salt) in salts {
+        sqlx::query(
+            "INSERT INTO day_salts (day, salt, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (day) DO NOTHING",
+        )
+        .bind(day.as_str())
+        .bind(hex::encode(salt))
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 fn now() -> i64 {
