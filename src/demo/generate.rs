@@ -9,7 +9,8 @@
 //! errors, bots and AI crawlers, and malformed lines. The rules that keep the truth exact:
 //! every visitor has a unique IP; a session lies within one UTC day with at most 20 minutes
 //! between pageviews; a visitor's next session starts more than 40 minutes after the last.
-//! Pure std, with its own seeded PRNG, so the same spec always gives the same bytes.
+//! Pure std (plus [`crate::day`]), with its own seeded PRNG, so the same spec always gives
+//! the same bytes.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -859,21 +860,12 @@ fn iso_time(ts: i64) -> String {
 
 /// (year, month, day, hour, minute, second) of a Unix time (UTC).
 fn civil(ts: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = ts.div_euclid(86_400);
+    let (year, month, day) = crate::day::civil_from_days(ts.div_euclid(86_400));
     let second_of_day = ts.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     (
         year,
-        month,
-        day,
+        i64::from(month),
+        i64::from(day),
         second_of_day / 3600,
         second_of_day % 3600 / 60,
         second_of_day % 60,
