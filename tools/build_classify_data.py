@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
-"""Builds aivis's classification data files (src/classify/data/) from the public lists in
-../shared/data. Run from the repository root:  python3 tools/build_classify_data.py
+"""Builds aivis's classification data (src/classify/data/*.tsv) from the public lists in
+../shared/data. Run from the repository root:
 
-The output is deterministic (sorted) and checked in; aivis embeds it at compile time and never
-reads ../shared at run time. Hand-curated additions (webmail, AI utm_source values, Android
-app packages, click ids the lists miss) are marked as such below.
+    python3 tools/build_classify_data.py
+
+Output is deterministic (sorted rows, fixed headers) and checked in: aivis embeds the files
+with include_str! and never reads ../shared at run time. Every file names its sources,
+their commits and licences in its `#` header. Hand-curated additions live in the CURATED_*
+tables below, each with the reason it exists.
+
+Files written:
+  hosts.tsv        referrer hosts -> family (ai|search|social|email|referral), slug, term params
+  utm_sources.tsv  utm_source names (not hosts) -> family, slug
+  click_ids.tsv    landing-URL click-id parameters -> paid|organic, family, slug
+  bots.tsv         user-agent substrings -> bot|ai|browser, anchor, name, operator, purpose
 """
 
 import csv
 import json
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -18,354 +28,612 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "src" / "classify" / "data"
 
-MATOMO = "matomo-org/searchengine-and-social-list @ 3b3a82dc83cd146abe17aafe31254de1c25f7844 (CC0-1.0)"
-GA4 = "Velir/dbt-ga4 ga4_source_categories.csv @ 2d7b1f1c5224b6e2f3c6284f416dd5fd3ce94360 (MIT, Copyright (c) 2022 Adam Ribaudo)"
-UMAMI = "umami-software/umami src/lib/constants.ts @ c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1 (MIT)"
-ROBOTS = "ai-robots-txt/ai.robots.txt robots.json @ 738c80df2169027ce0e07c9976fd3f2f57dd8f7b (MIT, Copyright (c) 2024 ai.robots.txt)"
-CRAWLERS = "monperrus/crawler-user-agents @ 7c7f9f254f16fcbc7d0fcb60d0a188897c00b050 (MIT, Copyright (c) 2017 Martin Monperrus)"
+# Attribution lines (repository @ commit, file, licence), from each folder's SOURCES.md.
+MATOMO = ("matomo-org/searchengine-and-social-list @ 3b3a82dc83cd146abe17aafe31254de1c25f7844: "
+          "SearchEngines.yml, Socials.yml, AIAssistants.yml (CC0-1.0)")
+GA4 = ("Velir/dbt-ga4 @ 2d7b1f1c5224b6e2f3c6284f416dd5fd3ce94360: seeds/ga4_source_categories.csv "
+       "(MIT, Copyright (c) 2022 Adam Ribaudo)")
+UMAMI = ("umami-software/umami @ c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1: src/lib/constants.ts "
+         "PAID_AD_PARAMS (MIT)")
+ROBOTS = ("ai-robots-txt/ai.robots.txt @ 738c80df2169027ce0e07c9976fd3f2f57dd8f7b: robots.json "
+          "(MIT, Copyright (c) 2024 ai.robots.txt)")
+CRAWLERS = ("monperrus/crawler-user-agents @ 7c7f9f254f16fcbc7d0fcb60d0a188897c00b050: "
+            "crawler-user-agents.json (MIT, Copyright (c) 2017 Martin Monperrus)")
+ADOBE = ("AdobeDocs/analytics-platform.en @ 0556a1adf6751fedeace9f8e3ad3e9701a04b98f: "
+         "help/use-cases/ai-traffic.md (licence not verified; only facts used: host names, "
+         "crawler names and purposes)")
+CURATED = "hand-curated entries in tools/build_classify_data.py (CURATED_* tables)"
 
-# Product slugs where slugifying the list's display name would not give the usual name.
+# --------------------------------------------------------------------------------------------
+# Hand-curated data. Each table says why the public lists are not enough.
+# --------------------------------------------------------------------------------------------
+
+# Slugs where slugifying the list's display name would not give the product's usual slug.
 SLUG_OVERRIDES = {
-    "Yahoo!": "yahoo",
-    "Le Chat": "mistral",
-    "Microsoft Copilot": "copilot",
-    "Bing": "bing",
-    "Google": "google",
-    "DuckDuckGo": "duckduckgo",
+    "Google%2B": "google-plus",  # Matomo's name is URL-encoded; "google" would collide
+    "Microsoft Copilot": "copilot",  # Adobe's name for copilot.microsoft.com
+    "Google Gemini": "gemini",  # Adobe
+    "Perplexity AI": "perplexity",  # Adobe
+    "Chat+": "chat-plus",  # "chat" would say nothing
 }
 
-# Hand-curated: webmail hosts and mail apps (the lists have no email category with hosts).
-EMAIL_HOSTS = {
+# Referrer hosts that are plain websites although a list (or a parent domain's entry) says
+# otherwise: they are classified as referrals.
+CURATED_REFERRAL_HOSTS = [
+    # Hacker News is a link site; the project counts it as a referral (ycombinator.com), not
+    # social, although Matomo and GA4 list it as social.
+    "news.ycombinator.com",
+    # A news site that Matomo lists as a Google-powered search engine.
+    "www.cnn.com",
+    # Google products that are not search, under the google.{} search entry.
+    "accounts.google.com", "ads.google.com", "analytics.google.com", "calendar.google.com",
+    "classroom.google.com", "cloud.google.com", "developers.google.com", "docs.google.com",
+    "drive.google.com", "groups.google.com", "meet.google.com", "myaccount.google.com",
+    "sites.google.com", "support.google.com",
+]
+
+# Webmail hosts and mail apps: no list has an email category with hosts. Android referrers
+# (android-app://<package>/) are looked up by their package name.
+CURATED_EMAIL_HOSTS = {
     "mail.google.com": "gmail",
     "inbox.google.com": "gmail",
     "com.google.android.gm": "gmail",
     "outlook.live.com": "outlook",
     "outlook.office.com": "outlook",
     "outlook.office365.com": "outlook",
+    "outlook.cloud.microsoft": "outlook",
     "com.microsoft.office.outlook": "outlook",
     "mail.yahoo.com": "yahoo-mail",
     "mail.yahoo.co.jp": "yahoo-mail",
+    "com.yahoo.mobile.client.android.mail": "yahoo-mail",
     "mail.aol.com": "aol-mail",
     "mail.proton.me": "proton-mail",
     "mail.protonmail.com": "proton-mail",
+    "ch.protonmail.android": "proton-mail",
     "mail.zoho.com": "zoho-mail",
+    "mail.zoho.eu": "zoho-mail",
     "mail.yandex.ru": "yandex-mail",
+    "mail.yandex.com": "yandex-mail",
     "e.mail.ru": "mail-ru",
+    "email.seznam.cz": "seznam-email",
     "webmail.gmx.net": "gmx",
     "navigator.gmx.net": "gmx",
-    "fastmail.com": "fastmail",
     "app.fastmail.com": "fastmail",
-    "icloud.com/mail": "icloud-mail",
+    "www.icloud.com/mail": "icloud-mail",
 }
 
-# Hand-curated: AI assistants the lists miss, and Android app referrers
-# (android-app://<package>/ is reported with the package as the host).
-EXTRA_AI_HOSTS = {
+# AI assistants the lists miss, and the assistants' Android apps.
+CURATED_AI_HOSTS = {
     "com.openai.chatgpt": "chatgpt",
     "com.anthropic.claude": "claude",
     "ai.perplexity.app.android": "perplexity",
     "com.google.android.apps.bard": "gemini",
     "com.microsoft.copilot": "copilot",
     "copilot.com": "copilot",
-    "m365copilot.com": "copilot",
-    "chat.mistral.ai": "mistral",
-    "perplexity.com": "perplexity",
-    "chat.deepseek.com": "deepseek",
+    "copilot.cloud.microsoft": "copilot",
+    "bing.com/chat": "copilot",  # Copilot's old home (Bing Chat), inside bing.com search
     "kimi.com": "kimi",
     "kimi.moonshot.cn": "kimi",
-    "phind.com": "phind",
     "poe.com": "poe",
+    "phind.com": "phind",
     "huggingface.co/chat": "huggingchat",
 }
-EXTRA_SEARCH_HOSTS = {
-    "com.google.android.googlequicksearchbox": ("google", ""),
-    "com.google.android.gm.lite": None,
-}
-EXTRA_SOCIAL_HOSTS = {
-    "com.linkedin.android": "linkedin",
+
+# Social apps (Android package names) the lists miss.
+CURATED_SOCIAL_HOSTS = {
     "com.facebook.katana": "facebook",
     "com.instagram.android": "instagram",
+    "com.linkedin.android": "linkedin",
     "com.twitter.android": "twitter",
-    "com.reddit.frontpage": "reddit",
-    "old.reddit.com": "reddit",
-    "reddit.com": "reddit",
-    "out.reddit.com": "reddit",
-    "threads.net": "threads",
-    "bsky.app": "bluesky",
+    "com.google.android.youtube": "youtube",
+    "com.zhiliaoapp.musically": "tiktok",
 }
 
-# Hand-curated: utm_source values that name an AI assistant without being a host.
-AI_UTM_SOURCES = {
-    "chatgpt": "chatgpt",
-    "chatgpt.com": "chatgpt",
+# utm_source values that name a product without being one of its hosts or list names.
+CURATED_UTM_SOURCES = {
     "openai": "chatgpt",
-    "perplexity": "perplexity",
-    "perplexity.ai": "perplexity",
-    "claude": "claude",
-    "claude.ai": "claude",
+    "chat-gpt": "chatgpt",
     "anthropic": "claude",
-    "gemini": "gemini",
     "bard": "gemini",
-    "copilot": "copilot",
-    "copilot.com": "copilot",
+    "google-gemini": "gemini",
     "bing-chat": "copilot",
-    "mistral": "mistral",
-    "le-chat": "mistral",
-    "deepseek": "deepseek",
-    "grok": "grok",
-    "meta-ai": "meta-ai",
-    "you.com": "you",
-    "phind": "phind",
+    "microsoft-copilot": "copilot",
+    "perplexity-ai": "perplexity",
+    "mistral": "le-chat",
+    "fb": "facebook",
+    "ig": "instagram",
+    "yt": "youtube",
+    "x": "twitter",
+    "li": "linkedin",
 }
 
-# Paid click ids: source slug and the channel family of that source. fbclid is not paid
-# (Facebook adds it to organic links too), so it is left out on purpose.
-CLICK_IDS = {
-    "gclid": ("google", "search"),
-    "gbraid": ("google", "search"),
-    "wbraid": ("google", "search"),
-    "gclsrc": ("google", "search"),
-    "dclid": ("google", "search"),
-    "msclkid": ("bing", "search"),
-    "yclid": ("yandex", "search"),
-    "ttclid": ("tiktok", "social"),
-    "li_fat_id": ("linkedin", "social"),
-    "twclid": ("twitter", "social"),
-    "rdt_cid": ("reddit", "social"),
-    "scid": ("snapchat", "social"),
-    "sccid": ("snapchat", "social"),
-    "epik": ("pinterest", "social"),
-    "ob_click_id": ("outbrain", "other"),
-    "obclid": ("outbrain", "other"),
+# Click-id parameters: which marker they are and the network that sets them.
+# Umami's PAID_AD_PARAMS gives the paid ones; the network of each comes from the ad
+# platforms' documentation. "paid" ids make a session paid; "organic" ids only name a social
+# source (Facebook adds fbclid to ordinary, unpaid outbound links).
+CURATED_CLICK_IDS = {
+    "gclid": ("paid", "search", "google"),
+    "gbraid": ("paid", "search", "google"),
+    "wbraid": ("paid", "search", "google"),
+    "dclid": ("paid", "search", "google"),
+    "gclsrc": ("paid", "search", "google"),
+    "msclkid": ("paid", "search", "bing"),
+    "yclid": ("paid", "search", "yandex"),
+    "ttclid": ("paid", "social", "tiktok"),
+    "li_fat_id": ("paid", "social", "linkedin"),
+    "twclid": ("paid", "social", "twitter"),
+    "rdt_cid": ("paid", "social", "reddit"),
+    "scid": ("paid", "social", "snapchat"),
+    "sccid": ("paid", "social", "snapchat"),
+    "epik": ("paid", "social", "pinterest"),
+    "ob_click_id": ("paid", "-", "outbrain"),
+    "fbclid": ("organic", "social", "facebook"),
 }
+# Umami lists "aid", which sites use for article or affiliate ids: too generic to mean paid.
+NOT_CLICK_IDS = {"aid"}
 
-# Hand-curated generic automation markers (lowercase substrings of user agents).
-GENERIC_BOT_TOKENS = [
+# User-agent substrings of generic automation (HTTP libraries, headless browsers, monitors,
+# link previews). Matched case-insensitively anywhere in the user agent.
+CURATED_BOT_TOKENS = [
     "bot", "crawl", "spider", "slurp", "scrape", "curl/", "wget/", "python-requests",
-    "python-urllib", "python-httpx", "aiohttp", "go-http-client", "java/", "okhttp",
-    "libwww-perl", "httpclient", "headlesschrome", "phantomjs", "facebookexternalhit",
-    "node-fetch", "axios/", "guzzle", "postmanruntime", "insomnia", "httpie", "monitor",
-    "uptime", "pingdom", "lighthouse", "preview", "feedfetcher", "feed-reader", "archiver",
-    "scrapy", "nutch", "mediapartners-google", "adsbot-google", "apis-google",
-    "google-inspectiontool", "google-extended", "googleother", "storebot-google",
+    "python-urllib", "python-httpx", "python/", "aiohttp", "go-http-client", "java/", "okhttp",
+    "libwww-perl", "httpclient", "http_request", "headlesschrome", "headless", "phantomjs",
+    "selenium", "puppeteer", "playwright", "facebookexternalhit", "node-fetch", "undici",
+    "axios/", "guzzlehttp", "postmanruntime", "insomnia/", "httpie/", "preview", "monitor",
+    "uptime", "lighthouse", "pagespeed", "gtmetrix", "validator", "feedfetcher", "fetcher",
+    "archiver", "zgrab", "masscan", "nmap", "nuclei", "sqlmap", "nikto", "probe", "monit/",
+    "prometheus/", "synthetics", "linkchecker", "link checker", "wappalyzer", "imageproxy",
+    "feedparser", "feed parser", "grpc-", "rest-client", "restsharp", "go-resty",
+    "http-kit", "winhttp", "php/",
 ]
 
-# Tokens from the lists too generic to mark a bot (they occur in ordinary software names).
-NOT_BOT_TOKENS = {"code", "cursor", "curl"}
-# Browser tokens that contain a bot marker (phone makers): matched as "browser", which wins
-# over the shorter "bot" inside them.
-BROWSER_TOKENS = ["cubot", "abbott"]
+# Browser tokens containing a bot marker (phone makers, browsers). Matched like bot tokens,
+# but a match means "not a bot here"; the longest match at a position wins, so "cubot" hides
+# the "bot" inside it.
+CURATED_BROWSER_TOKENS = ["cubot", "abbott", "fubotv", "caboto"]
 
-ROBOTS_PURPOSE = [
-    (re.compile(r"search|assistant", re.I), "search_index"),
-    (re.compile(r"user|agent", re.I), "user_fetch"),
-]
+# Crawler-list literals that also match people's browsers, so they are left out: in-app and
+# editor browsers (Viber, Fluid, Facebook's MetaIAB, Yahoo's YLT, VS Code's Code/1., Trae/),
+# an Android build id, and short words found inside browser tokens (Sonic, NING/ in
+# Thunderbird's Lightning/). Checked against isbot's browser fixtures (omrilotan/isbot).
+NOT_BOT_LITERALS = {
+    "viber", "fluid", "metaiab facebook", "ylt chrome", "tsm-turingos", "code/1.",
+    "ap3a.240617.008", "sonic", "ning/", "trae/",
+}
+# Some of those bots are still recognisable by a narrower literal (same columns as literals_of).
+NARROWED_BOT_LITERALS = [("ranksonic", "any"), ("ning/", "start"), ("viber", "start")]
 
-USER_FETCH_NAMES = {
-    "chatgpt-user", "perplexity-user", "claude-user", "mistralai-user", "claude-web",
-    "gemini-deep-research", "google-notebooklm", "duckassistbot", "meta-externalfetcher",
-    "novellum", "manus-user", "devin",
+# robots.json tokens that are ordinary words or product names also seen in human traffic
+# (editors' built-in browsers): matching them as substrings would flag real people.
+# Trae is also an editor whose built-in browser sends "Trae/1.x".
+NOT_AI_TOKENS = {"code", "cursor", "operator", "spider", "lcc", "trae"}
+# robots.json tokens too short to be safe substrings: matched with their version slash.
+AI_TOKENS_WITH_SLASH = {"yak", "devin", "useai"}
+# robots.json lists facebookexternalhit on suspicion; it is Meta's link-preview fetcher and is
+# kept as an ordinary bot.
+NOT_AI_AGENTS = {"facebookexternalhit"}
+
+# Purposes of the best-known AI agents, from their operators' documentation as summarised by
+# Adobe's list and robots.json; the other AI agents get theirs from robots.json's free-text
+# "function" (see ai_purpose).
+CURATED_AI_PURPOSES = {
+    "gptbot": "training",
+    "chatgpt-user": "user_fetch",
+    "chatgpt agent": "user_fetch",
+    "oai-searchbot": "search_index",
+    "claudebot": "training",
+    "claude-user": "user_fetch",
+    "claude-searchbot": "search_index",
+    "claude-web": "user_fetch",
+    "anthropic-ai": "training",
+    "perplexitybot": "search_index",
+    "perplexity-user": "user_fetch",
+    "google-extended": "training",
+    "googleother": "training",
+    "applebot": "search_index",
+    "applebot-extended": "training",
+    "amazonbot": "search_index",
+    "duckassistbot": "user_fetch",
+    "youbot": "search_index",
+    "meta-externalagent": "training",
+    "meta-externalfetcher": "user_fetch",
+    "meta-webindexer": "search_index",
+    "bytespider": "training",
+    "mistralai-user": "user_fetch",
+    "ccbot": "training",
 }
-SEARCH_INDEX_NAMES = {
-    "oai-searchbot", "perplexitybot", "claude-searchbot", "applebot", "youbot",
-    "amazonbot", "bravebot", "duckassistbot",
-}
+
+# --------------------------------------------------------------------------------------------
 
 
 def slugify(name):
+    """Lowercase, runs of non-alphanumerics to '-', trimmed."""
     if name in SLUG_OVERRIDES:
         return SLUG_OVERRIDES[name]
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return re.sub(r"[\W_]+", "-", name.lower()).strip("-")
 
 
-def host_slug(host):
-    """A slug for a bare host: its main label (www.43things.com -> 43things)."""
-    labels = [l for l in host.split(".") if l not in ("www", "m", "l", "lm", "mobile")]
-    return labels[0] if labels else host
-
-
-def header(kind, sources, columns):
-    lines = [f"# aivis classification data: {kind}. Generated by tools/build_classify_data.py;"]
-    lines.append("# edit the script (or its sources), not this file.")
-    for source in sources:
-        lines.append(f"# Built from {source}")
-    lines.append(f"# Columns (tab-separated): {columns}")
+def header(title, sources, columns):
+    lines = [f"# aivis classification data: {title}.",
+             "# Generated by tools/build_classify_data.py; edit the script, not this file."]
+    lines += [f"# Source: {source}" for source in sources]
+    lines += [f"# {line}" for line in columns]
     return lines
 
 
-def add_host(table, pattern, category, slug, params=""):
+def load_yaml(name):
+    return yaml.safe_load((SHARED / "matomo-searchengine-and-social-list" / name).read_text())
+
+
+def ga4_rows():
+    """(source, family) of GA4's list; shopping sources are left to the referral channel."""
+    families = {"SOURCE_CATEGORY_SEARCH": "search", "SOURCE_CATEGORY_SOCIAL": "social",
+                "SOURCE_CATEGORY_VIDEO": "social"}
+    with open(SHARED / "ga4-source-categories" / "ga4_source_categories.csv") as f:
+        for row in csv.DictReader(f):
+            family = families.get(row["source_category"])
+            if family:
+                yield row["source"].strip(), family
+
+
+# ---- hosts ----------------------------------------------------------------------------------
+
+
+def normalise_pattern(pattern):
+    """A list pattern in our form: lowercase, no trailing '/', '{}' only as `name.{}`.
+
+    `{}.bing.com` becomes `bing.com` (subdomains match anyway); `images.{}.ask.com` becomes
+    `ask.com`. Returns None for patterns that are not host names (Matomo's `android-app//…`).
+    """
     pattern = pattern.strip().lower().rstrip("/")
-    pattern = pattern.replace("{}.", "")  # '{}.bing.com': subdomains match anyway
-    if not pattern or pattern in table:
-        return
-    table[pattern] = (category, slug, params)
+    if "//" in pattern or not pattern:
+        return None
+    host, slash, path = pattern.partition("/")
+    if "{}." in host:
+        host = host.rsplit("{}.", 1)[1]
+    if "{}" in host and not host.endswith(".{}"):
+        return None
+    return host + slash + path
 
 
-def covered(table, host, families):
-    """True when `host` or a parent domain already has an entry of one of `families`."""
+def host_of(pattern):
+    return pattern.split("/", 1)[0]
+
+
+def parents(host):
+    """`a.b.c` -> [`a.b.c`, `b.c`, `c`]."""
     labels = host.split(".")
-    for i in range(len(labels) - 1):
-        entry = table.get(".".join(labels[i:]))
-        if entry and entry[0] in families:
-            return True
-    return False
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+class HostTable:
+    """Host entries added in priority order; the first entry for a pattern is kept."""
+
+    def __init__(self):
+        self.entries = {}  # pattern -> (family, slug, params)
+        self.rank = {}  # pattern -> priority group that added it
+
+    def owner(self, host):
+        """The entry owning `host` (itself or a parent domain, or a `name.{}` wildcard)."""
+        for parent in parents(host):
+            if parent in self.entries:
+                return self.entries[parent], self.rank[parent]
+            for wildcard, entry in self.wildcards():
+                if wildcard_matches(wildcard, parent):
+                    return entry, self.rank[wildcard]
+        return None, None
+
+    def wildcards(self):
+        return [(p, e) for p, e in self.entries.items() if p.endswith(".{}")]
+
+    def add(self, pattern, family, slug, params="", rank=0, fill_only=False):
+        pattern = normalise_pattern(pattern)
+        if pattern is None or pattern in self.entries:
+            return
+        owner, owner_rank = self.owner(host_of(pattern))
+        if owner is not None and owner_rank < rank:
+            # A higher-priority list owns the domain: keep sub-entries of the same family
+            # (they are more specific), drop the rest; fill-ins only fill gaps.
+            if fill_only or owner[0] != family:
+                return
+        self.entries[pattern] = (family, slug, params)
+        self.rank[pattern] = rank
+
+    def lines(self):
+        for pattern in sorted(self.entries):
+            family, slug, params = self.entries[pattern]
+            yield f"{pattern}\t{family}\t{slug}\t{params or '-'}"
+
+
+def wildcard_matches(wildcard, host):
+    """`google.{}` matches `google.de` and `google.co.uk` (one or two suffix labels)."""
+    name = wildcard[: -len(".{}")]
+    if not host.startswith(name + "."):
+        return False
+    return 1 <= host[len(name) + 1:].count(".") + 1 <= 2
+
+
+def search_params(block):
+    """Query parameters holding the search term (Matomo's regex 'params' are skipped)."""
+    seen, params = set(), []
+    for param in block.get("params") or []:
+        param = str(param)
+        if param.startswith("/") or param.lower() in seen:
+            continue
+        seen.add(param.lower())
+        params.append(param)
+    return ",".join(params)
 
 
 def build_hosts():
-    table = {}
-    # Order matters: email, AI assistants and social networks own their domains, so a
-    # search-engine entry inside one of them (Matomo lists www.facebook.com and
-    # www.perplexity.ai as search engines) is left out; the first category given for a
-    # pattern is kept.
-    for host, slug in sorted(EMAIL_HOSTS.items()):
-        add_host(table, host, "email", slug)
-    matomo = SHARED / "matomo-searchengine-and-social-list"
-    ai = yaml.safe_load((matomo / "AIAssistants.yml").read_text())
-    for name, hosts in sorted(ai.items()):
+    table = HostTable()
+    # Priority groups, highest first: hand-curated referral overrides and webmail, then AI
+    # assistants, social networks, search engines, and GA4's list to fill gaps.
+    for host in CURATED_REFERRAL_HOSTS:
+        table.add(host, "referral", "-", rank=0)
+    for host, slug in sorted(CURATED_EMAIL_HOSTS.items()):
+        table.add(host, "email", slug, rank=0)
+    for name, hosts in sorted(load_yaml("AIAssistants.yml").items()):
         for host in hosts:
-            add_host(table, host, "ai", slugify(name))
-    for host, slug in sorted(EXTRA_AI_HOSTS.items()):
-        add_host(table, host, "ai", slug)
-    socials = yaml.safe_load((matomo / "Socials.yml").read_text())
-    for name, hosts in sorted(socials.items()):
+            table.add(host, "ai", slugify(name), rank=1)
+    adobe = json.loads((SHARED / "adobe-cja-ai-traffic" / "ai-traffic-signatures.json").read_text())
+    for referrer in adobe["referrers"]:
+        table.add(referrer["referrer"], "ai", slugify(referrer["source"]), rank=1)
+    for host, slug in sorted(CURATED_AI_HOSTS.items()):
+        table.add(host, "ai", slug, rank=1)
+    for name, hosts in sorted(load_yaml("Socials.yml").items()):
         for host in hosts:
-            if not covered(table, host.lower(), {"ai", "email"}):
-                add_host(table, host, "social", slugify(name))
-    for host, slug in sorted(EXTRA_SOCIAL_HOSTS.items()):
-        add_host(table, host, "social", slug)
-    engines = yaml.safe_load((matomo / "SearchEngines.yml").read_text())
-    for name, entries in sorted(engines.items()):
-        for entry in entries:
-            params = [p for p in entry.get("params", []) if not p.startswith("/")]
-            charset = (entry.get("charsets") or [""])[0].lower()
-            column = ",".join(params) + (f";{charset}" if charset and charset != "utf-8" else "")
-            for url in entry.get("urls", []):
-                if not covered(table, url.lower(), {"ai", "social", "email"}):
-                    add_host(table, url, "search", slugify(name), column)
-    for host, value in sorted(EXTRA_SEARCH_HOSTS.items()):
-        if value:
-            add_host(table, host, "search", value[0], value[1])
-    # GA4's list adds hosts the others miss; a host inside a known domain is covered already.
-    with open(SHARED / "ga4-source-categories" / "ga4_source_categories.csv") as f:
-        for row in csv.DictReader(f):
-            source, category = row["source"].strip().lower(), row["source_category"]
-            family = {"SOURCE_CATEGORY_SEARCH": "search", "SOURCE_CATEGORY_SOCIAL": "social",
-                      "SOURCE_CATEGORY_VIDEO": "social"}.get(category)
-            if family and "." in source and " " not in source:
-                if not covered(table, source, {"ai", "social", "email", "search"}):
-                    add_host(table, source, family, host_slug(source))
-    lines = header("referrer hosts", [MATOMO, GA4, "hand-curated additions (see the script)"],
-                   "host-or-pattern  category(ai|search|social|email)  source-slug  "
-                   "search-params[;charset]. 'name.{}' matches name.<any public suffix>; "
-                   "'host/path' matches that path prefix.")
-    for pattern in sorted(table):
-        category, slug, params = table[pattern]
-        lines.append(f"{pattern}\t{category}\t{slug}\t{params}")
-    return lines
+            table.add(host, "social", slugify(name), rank=2)
+    for host, slug in sorted(CURATED_SOCIAL_HOSTS.items()):
+        table.add(host, "social", slug, rank=2)
+    for name, blocks in sorted(load_yaml("SearchEngines.yml").items()):
+        for block in blocks:
+            params = search_params(block)
+            for url in block.get("urls") or []:
+                table.add(url, "search", slugify(name), params, rank=3)
+    ga4_names = {source.lower() for source, _ in ga4_rows() if "." not in source}
+    for source, family in sorted(ga4_rows()):
+        if "." in source and " " not in source:
+            table.add(source, family, ga4_slug(source.lower(), ga4_names), rank=4,
+                      fill_only=True)
+    lines = header("referrer hosts", [MATOMO, ADOBE, GA4, CURATED], [
+        "Columns (tab-separated): pattern, family, slug, term-params.",
+        "pattern: `host` (matches the host and its subdomains), `host/path` (only under that",
+        "  path), `name.{}` (name.<any ICANN public suffix>, e.g. google.co.uk). Android app",
+        "  referrers (android-app://<package>) are looked up by package name, exactly.",
+        "family: ai | search | social | email | referral (a plain website inside a listed",
+        "  domain). slug: the source's slug, `-` for referral.",
+        "term-params: comma-separated query parameters holding a search term, `-` when none.",
+    ])
+    return lines + list(table.lines()), table
 
 
-def build_utm_sources(hosts_lines):
+def ga4_slug(host, ga4_names):
+    """GA4 has no display names: use its short name for the site if it lists one (43things for
+    43things.com), else the host without a leading www./m."""
+    bare = re.sub(r"^(www|m|mobile)\.", "", host)
+    label = bare.split(".")[0]
+    return slugify(label) if label in ga4_names else bare
+
+
+# ---- utm_source names -----------------------------------------------------------------------
+
+
+def build_utm_sources(hosts):
+    """Names a utm_source may use for a known source: slugs, lowercase list names, GA4 short
+    names and curated aliases. Host-like values are looked up in hosts.tsv at run time."""
+    families = {}
+    for family, slug, _ in hosts.entries.values():
+        if family != "referral":
+            families.setdefault(slug, family)
     table = {}
-    for value, slug in AI_UTM_SOURCES.items():
-        table[value] = ("ai", slug)
-    for line in hosts_lines:
-        if line.startswith("#"):
-            continue
-        pattern, category, slug, _ = line.split("\t")
-        table.setdefault(slug, (category, slug))
-    with open(SHARED / "ga4-source-categories" / "ga4_source_categories.csv") as f:
-        for row in csv.DictReader(f):
-            source, category = row["source"].strip().lower(), row["source_category"]
-            family = {"SOURCE_CATEGORY_SEARCH": "search", "SOURCE_CATEGORY_SOCIAL": "social",
-                      "SOURCE_CATEGORY_VIDEO": "social"}.get(category)
-            if family and "." not in source:
-                slug = {"fb": "facebook", "ig": "instagram", "yt": "youtube"}.get(source, slugify(source))
-                table.setdefault(source, (family, slug))
-    for value in ["email", "newsletter", "gmail", "outlook", "mailchimp", "klaviyo", "sendgrid", "brevo"]:
-        table.setdefault(value, ("email", value))
-    lines = header("utm_source names", [GA4, MATOMO, "hand-curated AI values (see the script)"],
-                   "utm_source (lowercase)  category(ai|search|social|email)  source-slug. "
-                   "Host-like values are also looked up in hosts.tsv.")
-    for value in sorted(table):
-        category, slug = table[value]
-        lines.append(f"{value}\t{category}\t{slug}")
-    return lines
+
+    def add(value, slug, family=None):
+        value = value.strip().lower()
+        family = family or families.get(slug)
+        if value and family and "\t" not in value and value not in table:
+            table[value] = (family, slug)
+
+    for slug, family in sorted(families.items()):
+        add(slug, slug, family)
+    for name in sorted(load_yaml("AIAssistants.yml")):
+        add(name, slugify(name))
+    for name in sorted(load_yaml("Socials.yml")):
+        add(name, slugify(name))
+    for name in sorted(load_yaml("SearchEngines.yml")):
+        add(name, slugify(name))
+    for value, slug in sorted(CURATED_UTM_SOURCES.items()):
+        add(value, slug)
+    for source, family in sorted(ga4_rows()):
+        if "." not in source:
+            add(source, slugify(source), family)
+    lines = header("utm_source names", [MATOMO, GA4, CURATED], [
+        "Columns (tab-separated): value (lowercase utm_source), family, slug.",
+        "Host-like utm_source values (chatgpt.com) are looked up in hosts.tsv instead.",
+    ])
+    return lines + [f"{value}\t{family}\t{slug}" for value, (family, slug) in sorted(table.items())]
+
+
+# ---- click ids ------------------------------------------------------------------------------
 
 
 def build_click_ids():
     umami = json.loads((SHARED / "umami" / "channel-domains.json").read_text())
-    listed = {p.rstrip("=") for p in umami["PAID_AD_PARAMS"] if not p.startswith("utm_")}
-    lines = header("paid click-id parameters", [UMAMI, "hand-curated additions (see the script)"],
-                   "parameter  source-slug  family(search|social|other)")
-    names = sorted((listed | set(CLICK_IDS)) - {"fbclid", "ad_id", "aid", "pc_id"})
-    for name in names:
-        slug, family = CLICK_IDS.get(name, ("(not set)", "other"))
-        lines.append(f"{name}\t{slug}\t{family}")
-    return lines
+    listed = {p.split("=")[0] for p in umami["PAID_AD_PARAMS"] if not p.startswith("utm_")}
+    rows = dict(CURATED_CLICK_IDS)
+    for name in sorted(listed - NOT_CLICK_IDS):
+        rows.setdefault(name, ("paid", "-", "-"))
+    lines = header("click-id parameters", [UMAMI, CURATED], [
+        "Columns (tab-separated): parameter (lowercase), marker, family, slug.",
+        "marker: paid (the session is paid) | organic (only names the source).",
+        "family: search | social | - (unknown network); slug: the network, `-` when unknown.",
+    ])
+    return lines + ["\t".join((name, *rows[name])) for name in sorted(rows)]
 
 
-def literal_of(pattern):
-    """The literal text of a simple crawler regex, or None when it needs a real regex."""
-    text = pattern.replace("\\/", "/").replace("\\.", ".").replace("\\-", "-").replace("\\ ", " ")
-    text = text.lstrip("^")
-    if re.search(r"[\\\[\]()|*+?{}$^]", text):
+# ---- bots -----------------------------------------------------------------------------------
+
+
+def literals_of(pattern):
+    """Literal case-insensitive substrings equivalent to a crawler-user-agents regex, each with
+    an anchor (any|start|end); [] when the regex is more than literals, escapes, [xX] classes,
+    one group of alternatives and "match anything" gaps (a gap keeps the longest piece)."""
+    anchor = "any"
+    if pattern.startswith("^"):
+        pattern, anchor = pattern[1:], "start"
+    elif pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern, anchor = pattern[:-1], "end"
+    pattern = pattern.removeprefix("(^| )")
+    # Escaped punctuation becomes private placeholders so that parentheses are unambiguous.
+    escaped = {}
+
+    def hide(match):
+        escaped[chr(0xE000 + len(escaped))] = match.group(1)
+        return chr(0xE000 + len(escaped) - 1)
+
+    pattern = re.sub(r"\\([^a-zA-Z0-9])", hide, pattern)
+    pattern = re.sub(r"\[([a-zA-Z])([a-zA-Z])\]",
+                     lambda m: m.group(1) if m.group(1).lower() == m.group(2).lower() else m.group(0),
+                     pattern)
+    alternatives = expand_alternatives(pattern)
+    if alternatives is None:
+        return []
+    literals = []
+    for text in alternatives:
+        if "[\\s\\S]*" in text:
+            text = max(text.split("[\\s\\S]*"), key=len)
+            anchor = "any"
+        if re.search(r"[\\\[\]()|*+?{}$^]", text):
+            return []
+        for placeholder, char in escaped.items():
+            text = text.replace(placeholder, char)
+        literals.append((text.lower(), anchor))
+    return literals
+
+
+def expand_alternatives(pattern):
+    """`Ahrefs(Bot|SiteAudit)` -> [AhrefsBot, AhrefsSiteAudit]; `a|b` -> [a, b]; one group."""
+    group = re.fullmatch(r"([^()|]*)\(([^()]*)\)([^()|]*)", pattern)
+    if group:
+        head, inner, tail = group.groups()
+        return [head + alt + tail for alt in inner.split("|")]
+    if "(" in pattern or ")" in pattern:
         return None
-    return text.lower()
+    return pattern.split("|")
 
 
-def ai_purpose(name, function):
-    lowered = name.lower()
-    if lowered in USER_FETCH_NAMES or lowered.endswith("-user"):
+def clean_operator(text):
+    """`[OpenAI](https://openai.com)` -> OpenAI; `Kagi that fetches ...` -> Kagi; unknown -> -."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text or "").strip()
+    text = re.split(r",| that | who | to | for | \(", text)[0].strip().rstrip(".")
+    if not text or text.lower().startswith(("unclear", "unknown", "anyone")) or "://" in text:
+        return "-"
+    return text.replace("\t", " ")
+
+
+def ai_purpose(token, function):
+    """training | search_index | user_fetch, from the operator's statement when we have one,
+    else robots.json's free-text function ("AI Search Crawlers", "AI Assistants", ...)."""
+    if token in CURATED_AI_PURPOSES:
+        return CURATED_AI_PURPOSES[token]
+    if token.endswith("-user"):
         return "user_fetch"
-    if lowered in SEARCH_INDEX_NAMES:
+    if "searchbot" in token:
         return "search_index"
-    for regex, purpose in ROBOTS_PURPOSE:
-        if regex.search(function or ""):
-            return purpose
+    function = (function or "").lower()
+    if re.search(r"\bsearch\b", function):
+        return "search_index"
+    if re.search(r"assistant|agent|user|on behalf|answer|prompt", function):
+        return "user_fetch"
     return "training"
 
 
-def build_bots():
-    tokens = {}
+def robots_tokens():
+    """AI agents of robots.json: lowercase token -> (name, operator, purpose)."""
     robots = json.loads((SHARED / "ai-robots-txt" / "robots.json").read_text())
-    for name, info in sorted(robots.items()):
-        operator = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", info.get("operator", "")).strip()
-        if operator.lower().startswith("unclear"):
-            operator = ""
-        purpose = ai_purpose(name, info.get("function", ""))
-        if name.lower() not in NOT_BOT_TOKENS:
-            tokens[name.lower()] = (name, operator.replace("\t", " "), purpose)
+    agents = {}
+    for name, info in sorted(robots.items(), key=lambda item: item[0].lower()):
+        name = re.sub(r"[/ ]\d+(\.\d+)*$", "", name)  # "iaskspider/2.0" -> "iaskspider"
+        token = name.lower()
+        if token in NOT_AI_TOKENS or token in NOT_AI_AGENTS:
+            continue
+        operator = clean_operator(info.get("operator"))
+        purpose = ai_purpose(token, info.get("function"))
+        if token in AI_TOKENS_WITH_SLASH:
+            token += "/"
+        known = agents.get(token)
+        if known is None or (known[1] == "-" and operator != "-"):
+            agents[token] = (name, operator, purpose)
+    return agents
+
+
+def build_bots():
+    rows = {}  # token -> (kind, anchor, name, operator, purpose)
+    for token, (name, operator, purpose) in robots_tokens().items():
+        rows[token] = ("ai", "any", name, operator, purpose)
     crawlers = json.loads((SHARED / "crawler-user-agents" / "crawler-user-agents.json").read_text())
+    skipped = []
+    literals = []
     for entry in crawlers:
-        literal = literal_of(entry["pattern"])
-        if literal and len(literal) >= 3 and literal not in NOT_BOT_TOKENS:
-            tokens.setdefault(literal, (literal, "", "bot"))
-    for token in GENERIC_BOT_TOKENS:
-        tokens.setdefault(token, (token, "", "bot"))
-    for token in BROWSER_TOKENS:
-        tokens[token] = (token, "", "browser")
-    lines = header("bot user agents", [ROBOTS, CRAWLERS, "hand-curated generic markers"],
-                   "lowercase substring  name  operator  kind: training|search_index|user_fetch "
-                   "(AI agents), bot (other automation), browser (a browser token that contains "
-                   "a bot marker; the longest match wins)")
-    for token in sorted(tokens):
-        name, operator, purpose = tokens[token]
-        lines.append(f"{token}\t{name}\t{operator}\t{purpose}")
-    return lines
+        found = literals_of(entry["pattern"])
+        if not found:
+            skipped.append(entry["pattern"])
+        literals += [(text, anchor) for text, anchor in found
+                     if len(text.strip()) >= 3 and text not in NOT_BOT_LITERALS]
+    for literal, anchor in literals + NARROWED_BOT_LITERALS:
+        known = rows.get(literal)
+        if known is None:
+            rows[literal] = ("bot", anchor, literal, "-", "-")
+        elif known[0] == "bot" and known[1] != anchor:
+            rows[literal] = ("bot", "any", literal, "-", "-")  # listed anchored and not
+    for token in CURATED_BOT_TOKENS:
+        rows.setdefault(token, ("bot", "any", token, "-", "-"))
+    for token in CURATED_BROWSER_TOKENS:
+        rows[token] = ("browser", "any", token, "-", "-")
+    if skipped:
+        print(f"bots.tsv: {len(skipped)} crawler regexes are not literals, left to the generic "
+              f"tokens: {skipped}", file=sys.stderr)
+    check_adobe_agents(rows)
+    lines = header("bot user agents", [ROBOTS, CRAWLERS, ADOBE, CURATED], [
+        "Columns (tab-separated): substring, kind, anchor, name, operator, purpose.",
+        "substring: lowercase; matched ASCII-case-insensitively in the user agent.",
+        "kind: ai (AI crawler or agent) | bot (other automation) | browser (a browser token that",
+        "  contains a bot marker, e.g. the phone maker Cubot; the longest match wins).",
+        "anchor: any | start | end (the substring must begin or end the user agent).",
+        "operator: who runs it, `-` when unknown. purpose (ai only): training | search_index |",
+        "  user_fetch (fetching a page for a user's question right now); `-` otherwise.",
+    ])
+    return lines + ["\t".join((token, *rows[token])) for token in sorted(rows)]
+
+
+def check_adobe_agents(rows):
+    """Every AI user agent of Adobe's list must be recognised (a build-time sanity check)."""
+    adobe = json.loads((SHARED / "adobe-cja-ai-traffic" / "ai-traffic-signatures.json").read_text())
+    for agent in adobe["user_agents"]:
+        ua = agent["ua"].lower()
+        if not any(token in ua for token, row in rows.items() if row[0] != "browser"):
+            raise SystemExit(f"bots.tsv: Adobe's {agent['name']} user agent is not recognised")
+
+
+# ---- main -----------------------------------------------------------------------------------
 
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    hosts = build_hosts()
+    host_lines, hosts = build_hosts()
     files = {
-        "hosts.tsv": hosts,
+        "hosts.tsv": host_lines,
         "utm_sources.tsv": build_utm_sources(hosts),
         "click_ids.tsv": build_click_ids(),
         "bots.tsv": build_bots(),
     }
     for name, lines in files.items():
-        (OUT / name).write_text("\n".join(lines) + "\n")
-        print(f"{name}: {sum(1 for l in lines if not l.startswith('#'))} entries")
+        text = "\n".join(lines) + "\n"
+        if any(ch in text for ch in "\r"):
+            raise SystemExit(f"{name}: carriage return in output")
+        (OUT / name).write_text(text, encoding="utf-8")
+        rows = sum(1 for line in lines if not line.startswith("#"))
+        print(f"{name}: {rows} rows")
 
 
 if __name__ == "__main__":

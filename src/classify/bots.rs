@@ -1,0 +1,320 @@
+//! Bot detection from the user agent: every crawler of the embedded lists, AI crawlers and
+//! agents (with operator and purpose), and generic automation (`curl/`, `python-requests`,
+//! headless browsers, monitors, link previews). It runs on every log line, so it is a single
+//! ASCII-case-insensitive Aho-Corasick scan over `data/bots.tsv`: a DFA built once per
+//! process (about 7 MB and 20 ms in a release build) that checks a 130-byte browser user
+//! agent in about 200 ns.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+const BOTS_TSV: &str = include_str!("data/bots.tsv");
+
+/// Why an AI crawler or agent fetches pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AiPurpose {
+    /// Collecting training data (GPTBot, ClaudeBot, CCBot…).
+    Training,
+    /// Building the index of an AI answer engine (OAI-SearchBot, PerplexityBot…).
+    SearchIndex,
+    /// Reading a page right now to answer someone (ChatGPT-User, Perplexity-User…).
+    UserFetch,
+}
+
+impl AiPurpose {
+    /// The purpose as stored: `training`, `search_index` or `user_fetch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AiPurpose::Training => "training",
+            AiPurpose::SearchIndex => "search_index",
+            AiPurpose::UserFetch => "user_fetch",
+        }
+    }
+
+    fn parse(text: &str) -> Option<AiPurpose> {
+        match text {
+            "training" => Some(AiPurpose::Training),
+            "search_index" => Some(AiPurpose::SearchIndex),
+            "user_fetch" => Some(AiPurpose::UserFetch),
+            _ => None,
+        }
+    }
+}
+
+/// The bot a user agent belongs to, as the lists name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BotAgent {
+    /// The list's name for it (`GPTBot`), or the matched marker (`curl/`).
+    pub name: &'static str,
+    /// Who runs it, when the lists say.
+    pub operator: Option<&'static str>,
+    /// Set for AI crawlers and agents.
+    pub purpose: Option<AiPurpose>,
+}
+
+/// What a matched substring means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ai,
+    Bot,
+    /// A browser token containing a bot marker (the phone maker `Cubot`): not a bot.
+    Browser,
+}
+
+/// Where a substring must sit in the user agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    Anywhere,
+    Start,
+    End,
+}
+
+/// One row of `bots.tsv`.
+#[derive(Debug)]
+struct Pattern {
+    kind: Kind,
+    anchor: Anchor,
+    agent: BotAgent,
+}
+
+impl Pattern {
+    fn parse(row: &[&'static str]) -> Option<(&'static str, Pattern)> {
+        let [substring, kind, anchor, name, operator, purpose] = row[..] else {
+            return None;
+        };
+        let kind = match kind {
+            "ai" => Kind::Ai,
+            "bot" => Kind::Bot,
+            "browser" => Kind::Browser,
+            _ => return None,
+        };
+        let anchor = match anchor {
+            "start" => Anchor::Start,
+            "end" => Anchor::End,
+            _ => Anchor::Anywhere,
+        };
+        let operator = (operator != "-").then_some(operator);
+        let agent = BotAgent {
+            name,
+            operator,
+            purpose: AiPurpose::parse(purpose),
+        };
+        Some((
+            substring,
+            Pattern {
+                kind,
+                anchor,
+                agent,
+            },
+        ))
+    }
+}
+
+struct BotMatcher {
+    automaton: AhoCorasick,
+    /// Indexed by the automaton's pattern id.
+    patterns: Vec<Pattern>,
+}
+
+static MATCHER: LazyLock<BotMatcher> = LazyLock::new(BotMatcher::load);
+
+impl BotMatcher {
+    fn load() -> BotMatcher {
+        let (substrings, patterns): (Vec<&str>, Vec<Pattern>) = BOTS_TSV
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .filter_map(|line| Pattern::parse(&line.split('\t').collect::<Vec<_>>()))
+            .unzip();
+        // A DFA: a few MB, and the fastest scan, which matters on every log line.
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&substrings)
+            .expect("the embedded bot list builds an automaton");
+        BotMatcher {
+            automaton,
+            patterns,
+        }
+    }
+
+    /// The bot patterns found in `user_agent`, left to right (browser tokens and misplaced
+    /// anchored substrings left out).
+    fn bots_in<'a>(&'a self, user_agent: &'a str) -> impl Iterator<Item = &'a Pattern> {
+        self.automaton
+            .find_iter(user_agent)
+            .filter_map(move |found| {
+                let pattern = &self.patterns[found.pattern().as_usize()];
+                let placed = match pattern.anchor {
+                    Anchor::Anywhere => true,
+                    Anchor::Start => found.start() == 0,
+                    Anchor::End => found.end() == user_agent.len(),
+                };
+                (placed && pattern.kind != Kind::Browser).then_some(pattern)
+            })
+    }
+}
+
+/// True when the user agent is a bot, or missing (`""` or `-`): browsers always send one.
+pub fn is_bot(user_agent: &str) -> bool {
+    let user_agent = user_agent.trim();
+    user_agent.is_empty() || user_agent == "-" || MATCHER.bots_in(user_agent).next().is_some()
+}
+
+/// The bot a user agent belongs to: the first AI crawler or agent named in it, else the first
+/// other bot. None for browsers (and for a missing user agent, which names no bot).
+pub fn bot_agent(user_agent: &str) -> Option<BotAgent> {
+    let mut first_bot = None;
+    for pattern in MATCHER.bots_in(user_agent) {
+        if pattern.kind == Kind::Ai {
+            return Some(pattern.agent);
+        }
+        first_bot.get_or_insert(pattern.agent);
+    }
+    first_bot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo traffic generator's browsers, then real browsers with tricky substrings.
+    const BROWSERS: &[&str] = &[
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+        "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36",
+        // "bot" inside phone makers' and device names
+        "Mozilla/5.0 (Linux; Android 10; Cubot X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 12; KINGKONG 9 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/118.0.0.0 Mobile Safari/537.36 CUBOT",
+        "fuboTV/4.75.0 (Linux;Android 9; AFTDCT31 Build/PS7664.3772N) FuboPlayer/v1.34.0",
+        // Amazon's Silk browser: only a user agent *starting* with Silk/ is a crawler
+        "Mozilla/5.0 (Linux; Android 9; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/108.3.8 like Chrome/108.0.0.0 Safari/537.36",
+        // in-app browsers and editors' built-in browsers
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.40.95]",
+        "Mozilla/5.0 (Linux; Android 16; Pixel 10 Pro XL Build/CP1A.260305.018; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/146.0.7680.174 Mobile Safari/537.36 MetaIAB Facebook",
+        "Mozilla/5.0 (Linux; Android 12; moto g(50) 5G Build/S1RSS32.38-20-9-13; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.180 Mobile Safari/537.36 Instagram 330.0.0.40.92 Android",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Code/1.115.0 Chrome/142.0.7444.265 Electron/39.8.5 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.14; rv:60.0) Gecko/20100101 Thunderbird/60.6.1 Lightning/6.2.6.1",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 OPR/115.0.0.0",
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
+    ];
+
+    #[test]
+    fn browsers_are_not_bots() {
+        for user_agent in BROWSERS {
+            assert!(
+                !is_bot(user_agent),
+                "{user_agent} flagged as {:?}",
+                bot_agent(user_agent)
+            );
+        }
+    }
+
+    #[test]
+    fn crawlers_and_scripts_are_bots() {
+        for user_agent in [
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+            "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+            "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+            "Silk/1.0",
+            "curl/8.5.0",
+            "Wget/1.21.4",
+            "python-requests/2.32",
+            "python-requests/2.32.3",
+            "Go-http-client/2.0",
+            "okhttp/4.12.0",
+            "",
+            "-",
+            "  ",
+        ] {
+            assert!(is_bot(user_agent), "{user_agent:?} not a bot");
+        }
+    }
+
+    #[test]
+    fn ai_agents_have_operator_and_purpose() {
+        let cases = [
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+                "GPTBot",
+                AiPurpose::Training,
+            ),
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot",
+                "ChatGPT-User",
+                AiPurpose::UserFetch,
+            ),
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot",
+                "OAI-SearchBot",
+                AiPurpose::SearchIndex,
+            ),
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)",
+                "ClaudeBot",
+                AiPurpose::Training,
+            ),
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Claude-User/1.0; +Claude-User@anthropic.com)",
+                "Claude-User",
+                AiPurpose::UserFetch,
+            ),
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)",
+                "PerplexityBot",
+                AiPurpose::SearchIndex,
+            ),
+            (
+                "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Perplexity-User/1.0; +https://www.perplexity.ai/useragent)",
+                "Perplexity-User",
+                AiPurpose::UserFetch,
+            ),
+            (
+                "Mozilla/5.0 (compatible; MistralAI-User/1.0; +https://mistral.ai/bot)",
+                "MistralAI-User",
+                AiPurpose::UserFetch,
+            ),
+        ];
+        for (user_agent, name, purpose) in cases {
+            assert!(is_bot(user_agent), "{user_agent}");
+            let agent = bot_agent(user_agent).unwrap_or_else(|| panic!("{user_agent}"));
+            assert_eq!(
+                (agent.name, agent.purpose),
+                (name, Some(purpose)),
+                "{user_agent}"
+            );
+        }
+        assert_eq!(
+            bot_agent("ChatGPT-User/1.0").unwrap().operator,
+            Some("OpenAI")
+        );
+        assert_eq!(bot_agent("curl/8.5.0").unwrap().purpose, None);
+        assert_eq!(bot_agent(BROWSERS[0]), None);
+    }
+
+    #[test]
+    fn hostile_user_agents_do_not_panic() {
+        let long = "Mozilla/5.0 ".repeat(2_000);
+        for user_agent in [long.as_str(), "\u{0}\u{1}bot", "ÄÖÜ😀 Cubot😀", "\r\n", "é"] {
+            let _ = is_bot(user_agent);
+            let _ = bot_agent(user_agent);
+        }
+    }
+
+    #[test]
+    fn every_data_row_parses() {
+        let rows = BOTS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty());
+        assert_eq!(MATCHER.patterns.len(), rows.count());
+    }
+}

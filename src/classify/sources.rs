@@ -1,0 +1,365 @@
+//! The known-source database: referrer hosts (AI assistants, search engines with the query
+//! parameters of their search terms, social networks, webmail, and plain websites inside
+//! listed domains), utm_source names and click-id parameters. It is parsed once from
+//! `data/hosts.tsv`, `data/utm_sources.tsv` and `data/click_ids.tsv` (built by
+//! `tools/build_classify_data.py`; each file's header names its sources and licences).
+//!
+//! Host lookup works at dot boundaries and the most specific entry wins: for
+//! `gemini.google.com` the exact entry (AI) beats `google.{}` (search), and
+//! `chatgpt.com.evil.test` matches nothing because no entry is one of its parent domains.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+const HOSTS_TSV: &str = include_str!("data/hosts.tsv");
+const UTM_SOURCES_TSV: &str = include_str!("data/utm_sources.tsv");
+const CLICK_IDS_TSV: &str = include_str!("data/click_ids.tsv");
+
+/// The kind of a known source; it decides the channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Family {
+    Ai,
+    Search,
+    Social,
+    Email,
+    /// A plain website inside a listed domain (`docs.google.com`): an ordinary referral.
+    Referral,
+}
+
+impl Family {
+    fn parse(text: &str) -> Option<Family> {
+        match text {
+            "ai" => Some(Family::Ai),
+            "search" => Some(Family::Search),
+            "social" => Some(Family::Social),
+            "email" => Some(Family::Email),
+            "referral" => Some(Family::Referral),
+            _ => None,
+        }
+    }
+}
+
+/// A known source: its family, slug and, for search engines, the query parameters that
+/// carry the search term (comma-separated, in the order to try them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct KnownSource {
+    pub family: Family,
+    pub slug: &'static str,
+    term_params: &'static str,
+}
+
+impl KnownSource {
+    /// The query parameters holding a search term.
+    pub fn term_params(&self) -> impl Iterator<Item = &'static str> {
+        self.term_params.split(',').filter(|p| !p.is_empty())
+    }
+}
+
+/// A click-id parameter of the landing URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ClickId {
+    /// Whether the click id marks a paid click (`gclid`) or only names the source (`fbclid`).
+    pub paid: bool,
+    /// The ad network's family, when known.
+    pub family: Option<Family>,
+    /// The ad network's slug, when known.
+    pub slug: Option<&'static str>,
+}
+
+/// One host entry: an optional path prefix it is limited to, and the source.
+#[derive(Debug)]
+struct HostEntry {
+    path: Option<&'static str>,
+    source: KnownSource,
+}
+
+/// All lookup tables.
+pub(super) struct Sources {
+    /// Entries for a literal host (`chatgpt.com`, `x.com` with path `/i/grok`).
+    hosts: HashMap<&'static str, Vec<HostEntry>>,
+    /// Entries for `name.{}`, keyed by `name`: the name followed by any ICANN public suffix.
+    any_suffix: HashMap<&'static str, Vec<HostEntry>>,
+    utm_names: HashMap<&'static str, KnownSource>,
+    click_ids: HashMap<&'static str, ClickId>,
+}
+
+/// The tables, parsed on first use.
+pub(super) static SOURCES: LazyLock<Sources> = LazyLock::new(Sources::load);
+
+/// The data rows of a TSV file, split into columns (`#` comments and blank lines skipped).
+fn rows(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| line.split('\t').collect())
+}
+
+/// `-` marks an empty column.
+fn column(text: &'static str) -> Option<&'static str> {
+    (text != "-" && !text.is_empty()).then_some(text)
+}
+
+impl Sources {
+    fn load() -> Sources {
+        let mut sources = Sources {
+            hosts: HashMap::new(),
+            any_suffix: HashMap::new(),
+            utm_names: HashMap::new(),
+            click_ids: HashMap::new(),
+        };
+        for row in rows(HOSTS_TSV) {
+            if let [pattern, family, slug, params] = row[..]
+                && let Some(family) = Family::parse(family)
+            {
+                let term_params = column(params).unwrap_or("");
+                sources.add_host(
+                    pattern,
+                    KnownSource {
+                        family,
+                        slug,
+                        term_params,
+                    },
+                );
+            }
+        }
+        for row in rows(UTM_SOURCES_TSV) {
+            if let [value, family, slug] = row[..]
+                && let Some(family) = Family::parse(family)
+            {
+                let source = KnownSource {
+                    family,
+                    slug,
+                    term_params: "",
+                };
+                sources.utm_names.insert(value, source);
+            }
+        }
+        for row in rows(CLICK_IDS_TSV) {
+            if let [name, marker, family, slug] = row[..] {
+                let click = ClickId {
+                    paid: marker == "paid",
+                    family: Family::parse(family),
+                    slug: column(slug),
+                };
+                sources.click_ids.insert(name, click);
+            }
+        }
+        sources.sort_path_entries_first();
+        sources
+    }
+
+    fn add_host(&mut self, pattern: &'static str, source: KnownSource) {
+        let (host, path) = match pattern.find('/') {
+            Some(slash) => (&pattern[..slash], Some(&pattern[slash..])),
+            None => (pattern, None),
+        };
+        let entry = HostEntry { path, source };
+        match host.strip_suffix(".{}") {
+            Some(name) => self.any_suffix.entry(name).or_default().push(entry),
+            None => self.hosts.entry(host).or_default().push(entry),
+        }
+    }
+
+    /// Path-limited entries are tried before the host's plain entry, longest path first.
+    fn sort_path_entries_first(&mut self) {
+        for entries in self.hosts.values_mut().chain(self.any_suffix.values_mut()) {
+            entries.sort_by_key(|e| std::cmp::Reverse(e.path.map_or(0, str::len)));
+        }
+    }
+
+    /// The most specific entry for a referrer `host` (lowercase, no port or trailing dot)
+    /// and its URL `path`.
+    pub fn by_host(&self, host: &str, path: &str) -> Option<KnownSource> {
+        let icann_suffix = icann_suffix(host);
+        parent_domains(host).find_map(|domain| {
+            let exact = self.hosts.get(domain).and_then(|e| pick(e, path));
+            exact.or_else(|| {
+                let name = domain.strip_suffix(icann_suffix?)?.strip_suffix('.')?;
+                self.any_suffix.get(name).and_then(|e| pick(e, path))
+            })
+        })
+    }
+
+    /// The entry for an Android app referrer's package name (exact match only: package names
+    /// are not domains).
+    pub fn by_app(&self, package: &str) -> Option<KnownSource> {
+        self.hosts.get(package).and_then(|e| pick(e, "/"))
+    }
+
+    /// A utm_source value (lowercase) naming a known source: a slug, list name or alias, else
+    /// a host (`chatgpt.com`). Plain websites (family referral) are not sources.
+    pub fn by_utm_source(&self, value: &str) -> Option<KnownSource> {
+        let named = self.utm_names.get(value).copied();
+        let hosted = || {
+            value
+                .contains('.')
+                .then(|| self.by_host(value, "/"))
+                .flatten()
+        };
+        named
+            .or_else(hosted)
+            .filter(|s| s.family != Family::Referral)
+    }
+
+    /// A click-id parameter (lowercase name).
+    pub fn click_id(&self, name: &str) -> Option<ClickId> {
+        self.click_ids.get(name).copied()
+    }
+}
+
+/// The first entry whose path prefix `path` has (at a segment boundary), else the plain one.
+fn pick(entries: &[HostEntry], path: &str) -> Option<KnownSource> {
+    entries
+        .iter()
+        .find(|e| e.path.is_none_or(|prefix| path_has_prefix(path, prefix)))
+        .map(|e| e.source)
+}
+
+/// `/i/grok/x` is under `/i/grok`; `/i/grokker` is not.
+fn path_has_prefix(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+}
+
+/// `a.b.c`, `b.c`, `c`.
+fn parent_domains(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(host), |domain| {
+        domain.split_once('.').map(|(_, parent)| parent)
+    })
+    .filter(|domain| !domain.is_empty())
+}
+
+/// The ICANN public suffix of `host` (`co.uk` for `www.google.co.uk`), skipping private
+/// suffixes (`blogspot.com` → `com`); None when the host has no known suffix.
+fn icann_suffix(host: &str) -> Option<&str> {
+    let mut candidate = host;
+    loop {
+        let suffix = psl::suffix(candidate.as_bytes())?;
+        let start = candidate.len().checked_sub(suffix.as_bytes().len())?;
+        let text = candidate.get(start..)?;
+        match suffix.typ()? {
+            psl::Type::Icann => return Some(text),
+            psl::Type::Private => candidate = text.split_once('.')?.1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(host: &str) -> Option<(Family, &'static str)> {
+        SOURCES.by_host(host, "/").map(|s| (s.family, s.slug))
+    }
+
+    #[test]
+    fn every_data_row_parses() {
+        let count = |text: &'static str| rows(text).count();
+        let hosts: usize = SOURCES.hosts.values().map(Vec::len).sum();
+        let any_suffix: usize = SOURCES.any_suffix.values().map(Vec::len).sum();
+        assert_eq!(hosts + any_suffix, count(HOSTS_TSV));
+        assert_eq!(SOURCES.utm_names.len(), count(UTM_SOURCES_TSV));
+        assert_eq!(SOURCES.click_ids.len(), count(CLICK_IDS_TSV));
+    }
+
+    #[test]
+    fn most_specific_entry_wins() {
+        assert_eq!(lookup("gemini.google.com"), Some((Family::Ai, "gemini")));
+        assert_eq!(lookup("mail.google.com"), Some((Family::Email, "gmail")));
+        assert_eq!(lookup("www.google.com"), Some((Family::Search, "google")));
+        assert_eq!(lookup("www.google.co.uk"), Some((Family::Search, "google")));
+        assert_eq!(lookup("google.de"), Some((Family::Search, "google")));
+        assert_eq!(
+            lookup("www.google.com.br"),
+            Some((Family::Search, "google"))
+        );
+        assert_eq!(
+            lookup("docs.google.com").map(|s| s.0),
+            Some(Family::Referral)
+        );
+    }
+
+    #[test]
+    fn matching_is_at_dot_boundaries() {
+        assert_eq!(lookup("chat.chatgpt.com"), Some((Family::Ai, "chatgpt")));
+        assert_eq!(lookup("chatgpt.com.evil.test"), None);
+        assert_eq!(lookup("notchatgpt.com"), None);
+        assert_eq!(lookup("google.evil.test"), None);
+        assert_eq!(lookup("google.com.evil.test"), None);
+    }
+
+    #[test]
+    fn any_suffix_means_an_icann_suffix() {
+        // github.io and blogspot.com are private suffixes: these are someone's sites.
+        assert_eq!(lookup("google.github.io"), None);
+        assert_eq!(lookup("google.blogspot.com").map(|s| s.1), Some("blogspot"));
+        assert_eq!(
+            lookup("images.google.fr"),
+            Some((Family::Search, "google-images"))
+        );
+    }
+
+    #[test]
+    fn path_limited_entries() {
+        let grok = SOURCES.by_host("x.com", "/i/grok").unwrap();
+        assert_eq!((grok.family, grok.slug), (Family::Ai, "grok"));
+        let post = SOURCES.by_host("x.com", "/i/grokker").unwrap();
+        assert_eq!((post.family, post.slug), (Family::Social, "twitter"));
+        let images = SOURCES.by_host("www.google.de", "/imgres").unwrap();
+        assert_eq!(images.slug, "google-images");
+    }
+
+    #[test]
+    fn search_engines_carry_their_term_parameters() {
+        let params = |host: &str| -> Vec<&str> {
+            SOURCES.by_host(host, "/").unwrap().term_params().collect()
+        };
+        assert!(params("www.google.com").contains(&"q"));
+        assert!(params("www.bing.com").contains(&"q"));
+        assert!(params("duckduckgo.com").contains(&"q"));
+        assert!(params("search.yahoo.com").contains(&"p"));
+        assert!(params("yandex.ru").contains(&"text"));
+        assert!(params("www.baidu.com").contains(&"wd"));
+        assert!(params("www.baidu.com").contains(&"word"));
+    }
+
+    #[test]
+    fn utm_sources_by_name_and_by_host() {
+        let slug = |v: &str| SOURCES.by_utm_source(v).map(|s| (s.family, s.slug));
+        assert_eq!(slug("chatgpt.com"), Some((Family::Ai, "chatgpt")));
+        assert_eq!(slug("chatgpt"), Some((Family::Ai, "chatgpt")));
+        assert_eq!(slug("openai"), Some((Family::Ai, "chatgpt")));
+        assert_eq!(slug("perplexity"), Some((Family::Ai, "perplexity")));
+        assert_eq!(slug("perplexity.ai"), Some((Family::Ai, "perplexity")));
+        assert_eq!(slug("claude.ai"), Some((Family::Ai, "claude")));
+        assert_eq!(slug("copilot.com"), Some((Family::Ai, "copilot")));
+        assert_eq!(slug("gemini"), Some((Family::Ai, "gemini")));
+        assert_eq!(slug("google"), Some((Family::Search, "google")));
+        assert_eq!(slug("google.com"), Some((Family::Search, "google")));
+        assert_eq!(slug("facebook"), Some((Family::Social, "facebook")));
+        assert_eq!(slug("fb"), Some((Family::Social, "facebook")));
+        assert_eq!(slug("yahoo!"), Some((Family::Search, "yahoo")));
+        assert_eq!(slug("docs.google.com"), None);
+        assert_eq!(slug("partner-x"), None);
+    }
+
+    #[test]
+    fn click_ids() {
+        let gclid = SOURCES.click_id("gclid").unwrap();
+        assert_eq!((gclid.paid, gclid.slug), (true, Some("google")));
+        assert_eq!(SOURCES.click_id("msclkid").unwrap().slug, Some("bing"));
+        assert!(!SOURCES.click_id("fbclid").unwrap().paid);
+        assert_eq!(SOURCES.click_id("aid"), None);
+    }
+
+    #[test]
+    fn android_apps_match_exactly() {
+        let app = |p: &str| SOURCES.by_app(p).map(|s| (s.family, s.slug));
+        assert_eq!(app("com.google.android.gm"), Some((Family::Email, "gmail")));
+        assert_eq!(app("com.openai.chatgpt"), Some((Family::Ai, "chatgpt")));
+        assert_eq!(
+            app("com.google.android.googlequicksearchbox"),
+            Some((Family::Search, "google"))
+        );
+        assert_eq!(app("x.com.openai.chatgpt"), None);
+    }
+}
