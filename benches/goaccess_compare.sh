@@ -28,7 +28,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # About 8.6 lines per generated session (pageviews, assets, bots, redirects/errors, malformed).
-sessions=$(( LINES * 10 / 86 ))
+sessions=$(( LINES * 100 / 702 ))
 "$AIVIS" demo --write-log "$work/access.log" --sessions "$sessions" --days 28 > "$work/truth.json"
 lines=$(wc -l < "$work/access.log")
 echo "log: $lines lines, $(du -h "$work/access.log" | cut -f1)"
