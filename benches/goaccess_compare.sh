@@ -27,7 +27,7 @@ AIVIS="$PWD/target/release/aivis"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# About 8.6 lines per generated session (pageviews, assets, bots, redirects/errors, malformed).
+# About 7.0 lines per generated session (pageviews, assets, bots, redirects/errors, malformed).
 sessions=$(( LINES * 100 / 702 ))
 "$AIVIS" demo --write-log "$work/access.log" --sessions "$sessions" --days 28 > "$work/truth.json"
 lines=$(wc -l < "$work/access.log")
