@@ -32,8 +32,31 @@ pub struct StoredSession {
     pub goals: Vec<String>,
 }
 
-/// Rows per multi-row INSERT (kept well under both backends' bound-parameter limits).
-const ROWS_PER_INSERT: usize = 400;
+/// Most rows per multi-row INSERT (kept well under both backends' bound-parameter limits).
+/// A power of two: see [`insert_chunks`].
+const ROWS_PER_INSERT: usize = 256;
+
+/// Splits rows into multi-row INSERT chunks whose sizes are powers of two (full chunks of
+/// [`ROWS_PER_INSERT`], then the binary digits of the rest), so every batch reuses the same
+/// few prepared statements. Arbitrary tail sizes made a new statement per batch, and the
+/// driver's statement cache then held up to a hundred statements of thousands of
+/// parameters each (tens of MiB, and a parse per batch).
+fn insert_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let size = if rest.len() >= ROWS_PER_INSERT {
+            ROWS_PER_INSERT
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
 
 impl Store {
     /// The stored secret salts, by UTC day (`YYYY-MM-DD`).
@@ -272,7 +295,7 @@ async fn insert_sessions(
     const HEAD: &str = "INSERT INTO sessions (id, site, visitor_key, started_at, last_hit_at, day, \
         channel, source, search_term, landing_path, referrer_host, utm_source, utm_medium, \
         utm_campaign, utm_term, utm_content, pageviews, converted)";
-    for chunk in sessions.chunks(ROWS_PER_INSERT) {
+    for chunk in insert_chunks(sessions) {
         let mut args = AnyArguments::default();
         for s in chunk {
             push(&mut args, s.id)?;
@@ -314,7 +337,7 @@ async fn insert_conversions(
     let mut next_id: i64 = row.try_get("next")?;
     const HEAD: &str =
         "INSERT INTO conversions (id, session_id, site, goal, kind, converted_at, day, path)";
-    for chunk in conversions.chunks(ROWS_PER_INSERT) {
+    for chunk in insert_chunks(conversions) {
         let mut args = AnyArguments::default();
         for c in chunk {
             push(&mut args, next_id)?;
@@ -340,7 +363,7 @@ async fn upsert_rollups(
 ) -> Result<(), StoreError> {
     let mut traffic: Vec<_> = changes.traffic.iter().collect();
     traffic.sort_by(|a, b| a.0.cmp(b.0));
-    for chunk in traffic.chunks(ROWS_PER_INSERT) {
+    for chunk in insert_chunks(&traffic) {
         let mut args = AnyArguments::default();
         for (key, delta) in chunk {
             push(&mut args, site.to_string())?;
@@ -367,7 +390,7 @@ async fn upsert_rollups(
     }
     let mut goals: Vec<_> = changes.goals.iter().collect();
     goals.sort_by(|a, b| a.0.cmp(b.0));
-    for chunk in goals.chunks(ROWS_PER_INSERT) {
+    for chunk in insert_chunks(&goals) {
         let mut args = AnyArguments::default();
         for ((key, goal), count) in chunk {
             push(&mut args, site.to_string())?;
@@ -415,7 +438,23 @@ async fn save_checkpoint(
 
 #[cfg(test)]
 mod tests {
-    use super::{Backend, values_clause};
+    use super::{Backend, ROWS_PER_INSERT, insert_chunks, values_clause};
+
+    #[test]
+    fn insert_chunks_use_few_sizes_and_keep_every_row() {
+        for n in [0, 1, 2, 3, 255, 256, 257, 2850, 4096] {
+            let rows: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = insert_chunks(&rows).collect();
+            let joined: Vec<usize> = chunks.concat();
+            assert_eq!(joined, rows, "n = {n}");
+            for chunk in &chunks {
+                assert!(chunk.len().is_power_of_two() && chunk.len() <= ROWS_PER_INSERT);
+            }
+            // Full chunks, then at most one chunk per binary digit of the rest.
+            let tail = chunks.iter().filter(|c| c.len() < ROWS_PER_INSERT).count();
+            assert!(tail <= ((n % ROWS_PER_INSERT) as u32).count_ones() as usize);
+        }
+    }
 
     #[test]
     fn values_clause_numbers_parameters_row_by_row() {
