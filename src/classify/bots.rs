@@ -126,11 +126,12 @@ impl BotMatcher {
             .filter(|line| !line.starts_with('#') && !line.is_empty())
             .filter_map(|line| Pattern::parse(&line.split('\t').collect::<Vec<_>>()))
             .unzip();
-        // A DFA: a few MB, and the fastest scan, which matters on every log line.
+        // A contiguous NFA: under 0.5 MB (a DFA takes 7 MB) and under 1 µs a scan; ingest caches
+        // verdicts per user agent, so the scan runs once per distinct agent.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&substrings)
             .expect("the embedded bot list builds an automaton");
         BotMatcher {
