@@ -18,7 +18,7 @@ use super::parse::{LogFormat, MAX_LINE_BYTES, detect_format};
 use super::pipeline::{FileSummary, FormatChoice, IngestSummary, Pipeline};
 use super::sessionize::Changes;
 use crate::config::SiteConfig;
-use crate::store::{Checkpoint, Store};
+use crate::store::{BatchWriter, Checkpoint, Store};
 
 /// Where log lines come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,13 +103,14 @@ pub async fn ingest(
         let since = latest - timeout - RESUME_SLACK_SECONDS;
         pipeline.resume(store.recent_sessions(&site.name, since).await?);
     }
+    let writer = store.batch_writer(&site.name)?;
     let (sender, receiver) = mpsc::channel::<Batch>(2);
     let reader_store = store.clone();
     let handle = Handle::current();
     let reader = tokio::task::spawn_blocking(move || {
         read_inputs(pipeline, opened, &options, &reader_store, &handle, &sender)
     });
-    let committed = commit_batches(store, site.name.clone(), receiver).await;
+    let committed = commit_batches(writer, receiver).await;
     let read = reader.await.context("the reader thread failed")?;
     committed?;
     let mut summary = read?;
@@ -123,21 +124,20 @@ pub async fn ingest(
 }
 
 async fn commit_batches(
-    store: &Store,
-    site: String,
+    mut writer: BatchWriter,
     mut receiver: mpsc::Receiver<Batch>,
 ) -> Result<()> {
-    while let Some(batch) = receiver.recv().await {
-        store
-            .commit_batch(&site, &batch.changes, &batch.checkpoint)
-            .await
-            .with_context(|| {
-                format!(
-                    "committing {} up to byte {} (if another ingest runs on this database, \
-                     run them one at a time)",
-                    batch.checkpoint.path, batch.checkpoint.byte_offset
-                )
-            })?;
+    while let Some(Batch {
+        changes,
+        checkpoint,
+    }) = receiver.recv().await
+    {
+        let context = format!(
+            "committing {} up to byte {} (if another ingest runs on this database, \
+             run them one at a time)",
+            checkpoint.path, checkpoint.byte_offset
+        );
+        writer.commit(changes, checkpoint).await.context(context)?;
     }
     Ok(())
 }

@@ -1,21 +1,24 @@
-//! The one storage seam: every SQL statement aivis runs and every use of sqlx lives here.
+//! The one storage seam: every SQL statement aivis runs and every database driver lives here.
 //!
 //! SQLite and PostgreSQL sit behind sqlx's `Any` driver, so one set of runtime queries
 //! (`$n` placeholders, integer epoch seconds, `INTEGER` 0/1 flags, `CAST(SUM(..) AS BIGINT)`)
 //! serves both; each backend has its own migration folder with the same tables. We chose
-//! `Any` over a trait with two concrete pools because the ingest hot path does not run one
-//! query per line: it writes whole batches with multi-row `INSERT`s (a few statements per
-//! thousand sessions), so the `Any` argument conversion is noise next to parsing, and one
-//! copy of every query is worth more than that. Ids are assigned by aivis (max + 1 at the
-//! start of an ingest) so that batches need no `RETURNING` round trips; ingests of one
-//! database therefore run one at a time (a second concurrent ingest fails on the primary key
-//! and rolls back, losing nothing).
+//! `Any` over a trait with two concrete pools because one copy of every query is worth more
+//! than the conversion cost everywhere but one place: the ingest batch writer, which on a
+//! SQLite file binds its rows through a direct rusqlite connection (see `batch`; the same
+//! statements, one bundled SQLite). Ids are assigned by aivis (max + 1 at the start of an
+//! ingest) so that batches need no `RETURNING` round trips; ingests of one database
+//! therefore run one at a time (a second concurrent ingest fails on the primary key and
+//! rolls back, losing nothing).
 
+mod batch;
 mod ingest;
 mod query;
 
+pub use batch::BatchWriter;
 pub use ingest::{Checkpoint, StoredSession};
 
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -47,6 +50,10 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the SQLite writer thread failed")]
+    WriterLost,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -56,6 +63,8 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The database file, for a SQLite database that is not in memory.
+    sqlite_file: Option<PathBuf>,
 }
 
 impl Store {
@@ -85,7 +94,11 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|source| StoreError::Migrate { url: shown, source })?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            sqlite_file: sqlite_file(backend, &url),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -96,6 +109,15 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file behind a SQLite URL; None for Postgres and in-memory databases.
+fn sqlite_file(backend: Backend, url: &str) -> Option<PathBuf> {
+    if backend != Backend::Sqlite || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
 }
 
 fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
