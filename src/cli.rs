@@ -50,8 +50,57 @@ with a newline. Ingest one site's logs in time order (merge several servers' log
     Report(ReportArgs),
     /// Run a query from the library (queries/*.sql) or your own SQL file
     Query(QueryArgs),
+    /// Classify one referrer, landing URL and user agent, or NDJSON lines with --batch
+    #[command(long_about = "\
+Classify where a visit came from, as ingest does for a session's first hit: channel, source, \
+search term, and the bot behind the user agent (AI crawlers and agents with their operator \
+and purpose: training, search_index or user_fetch).
+
+With --batch, standard input holds one JSON object per line, {\"referrer\": …, \"url\": …, \
+\"ua\": …} (any key may be missing), and standard output gets one JSON object per line, in \
+the same order: {\"channel\", \"source\", \"term\", \"bot\": null or {\"name\", \"operator\", \
+\"purpose\"}}. A line that is not such an object gets {\"error\": …} instead; blank lines are \
+skipped.
+
+Referrers from the site's own hosts count as no referrer: the hosts of the config's site named \
+by --site, and any given with --host. Without --site no config is read.")]
+    Classify(ClassifyArgs),
     /// Run the whole pipeline on generated sample traffic and print the results
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// The Referer header of the visit's first request
+    #[arg(long, value_name = "URL")]
+    pub referrer: Option<String>,
+    /// The landing URL, absolute or as a request target (/path?query)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The User-Agent header
+    #[arg(long, value_name = "USER_AGENT")]
+    pub ua: Option<String>,
+    /// Read NDJSON requests from standard input and write NDJSON answers
+    #[arg(long, conflicts_with_all = ["referrer", "url", "ua", "format"])]
+    pub batch: bool,
+    /// Treat this config site's hosts as internal
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Treat HOST (and its subdomains) as internal too; repeatable
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Output format of a single answer
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ClassifyFormat,
+}
+
+/// Output formats of `classify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClassifyFormat {
+    /// Aligned `key value` lines
+    Text,
+    /// One JSON object
+    Json,
 }
 
 #[derive(Debug, Args)]

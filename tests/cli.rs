@@ -46,7 +46,15 @@ fn help_explains_every_command() {
     let out = aivis(dir.path(), &["--help"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["init", "ingest", "report", "query", "demo", "Exit codes"] {
+    for command in [
+        "init",
+        "ingest",
+        "report",
+        "query",
+        "classify",
+        "demo",
+        "Exit codes",
+    ] {
         assert!(text.contains(command), "--help lacks {command}: {text}");
     }
     let out = aivis(dir.path(), &["ingest", "--help"]);
@@ -306,4 +314,85 @@ fn demo_runs_offline_and_prints_ai_against_search() {
             .join("\n")
     };
     assert_eq!(strip(&text), strip(&String::from_utf8_lossy(&again.stdout)));
+}
+
+#[test]
+fn classify_answers_one_request_from_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aivis(
+        dir.path(),
+        &[
+            "classify",
+            "--referrer",
+            "https://www.bing.com/search?q=acme+widgets",
+            "--url",
+            "/pricing",
+            "--ua",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["channel"], "organic_search");
+    assert_eq!(answer["source"], "bing");
+    assert_eq!(answer["term"], "acme widgets");
+    assert!(answer["bot"].is_null());
+
+    let out = aivis(dir.path(), &["classify", "--ua", "PerplexityBot/1.0"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("PerplexityBot") && text.contains("search_index"),
+        "{text}"
+    );
+
+    // Nothing to classify, and --batch with single-request flags, are usage errors.
+    let out = aivis(dir.path(), &["classify"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--batch"), "{}", stderr(&out));
+    let out = aivis(dir.path(), &["classify", "--batch", "--url", "/"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn classify_batch_reads_ndjson_and_uses_the_site_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "sqlite://unused.db");
+    let input = concat!(
+        "{\"referrer\": \"https://www.acme.test/pricing\", \"url\": \"/checkout\"}\n",
+        "{\"url\": \"/?utm_source=perplexity\", \"ua\": \"Perplexity-User/1.0\"}\n",
+        "oops\n",
+        "{\"referrer\": \"https://blog.example.org/post\"}\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aivis"))
+        .args(["classify", "--batch", "--site", "acme"])
+        .current_dir(dir.path())
+        .env_remove("AIVIS_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answers: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 4);
+    // The site's own host is internal: no referrer, so direct.
+    assert_eq!(answers[0]["channel"], "direct");
+    assert_eq!(answers[1]["channel"], "ai_assistant");
+    assert_eq!(answers[1]["bot"]["purpose"], "user_fetch");
+    assert!(answers[2]["error"].as_str().unwrap().contains("line 3"));
+    assert_eq!(answers[3]["source"], "example.org");
 }

@@ -78,8 +78,11 @@ impl Landing {
 /// The query of a request target: after the first `?`, before any `#`.
 fn query_of(target: &str) -> Option<&str> {
     let target = super::text::cap(target, MAX_TARGET_BYTES);
-    let before_fragment = target.split('#').next().unwrap_or(target);
-    before_fragment.split_once('?').map(|(_, query)| query)
+    let before_fragment = match memchr::memchr(b'#', target.as_bytes()) {
+        Some(fragment) => &target[..fragment],
+        None => target,
+    };
+    memchr::memchr(b'?', before_fragment.as_bytes()).map(|q| &before_fragment[q + 1..])
 }
 
 #[cfg(test)]

@@ -19,13 +19,14 @@
 pub mod assets;
 pub mod bots;
 mod landing;
+pub mod record;
 mod referrer;
 mod rules;
 mod sources;
 mod text;
 
 pub use assets::is_asset;
-pub use bots::{AiPurpose, BotAgent, bot_agent, is_bot};
+pub use bots::{AiPurpose, BotAgent, BotCache, NO_USER_AGENT, bot_agent, is_bot};
 
 use landing::Landing;
 use referrer::{HostKind, Referrer};
@@ -140,7 +141,7 @@ impl Classifier {
             channel,
             source,
             term: search_term(channel, referrer.as_ref(), referrer_source),
-            referrer_host: referrer.map(|r| r.host),
+            referrer_host: referrer.map(|r| r.host.into_owned()),
             utm: landing.utm,
         }
     }
@@ -160,7 +161,7 @@ impl Classifier {
 /// The search term of a search channel's session, from a search engine's referrer.
 fn search_term(
     channel: Channel,
-    referrer: Option<&Referrer>,
+    referrer: Option<&Referrer<'_>>,
     referrer_source: Option<KnownSource>,
 ) -> Option<String> {
     let searched = matches!(channel, Channel::OrganicSearch | Channel::PaidSearch);
@@ -169,7 +170,7 @@ fn search_term(
 }
 
 /// The referrer's entry in the source tables (by host, or by package for Android apps).
-fn known_referrer(referrer: &Referrer) -> Option<KnownSource> {
+fn known_referrer(referrer: &Referrer<'_>) -> Option<KnownSource> {
     match referrer.kind {
         HostKind::Domain => SOURCES.by_host(&referrer.host, &referrer.path),
         HostKind::AndroidApp => SOURCES.by_app(&referrer.host),

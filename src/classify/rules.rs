@@ -18,7 +18,7 @@ const MAX_UTM_SOURCE_BYTES: usize = 64;
 /// What a session start says about where it came from.
 pub(super) struct Signals<'a> {
     /// An external referrer (internal ones are dropped before).
-    pub referrer: Option<&'a Referrer>,
+    pub referrer: Option<&'a Referrer<'a>>,
     /// The referrer's entry in the source tables.
     pub referrer_source: Option<KnownSource>,
     /// utm_source, lowercase.

@@ -8,7 +8,7 @@
 //! `gemini.google.com` the exact entry (AI) beats `google.{}` (search), and
 //! `chatgpt.com.evil.test` matches nothing because no entry is one of its parent domains.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 const HOSTS_TSV: &str = include_str!("data/hosts.tsv");
@@ -101,10 +101,10 @@ fn column(text: &'static str) -> Option<&'static str> {
 impl Sources {
     fn load() -> Sources {
         let mut sources = Sources {
-            hosts: HashMap::new(),
-            any_suffix: HashMap::new(),
-            utm_names: HashMap::new(),
-            click_ids: HashMap::new(),
+            hosts: HashMap::default(),
+            any_suffix: HashMap::default(),
+            utm_names: HashMap::default(),
+            click_ids: HashMap::default(),
         };
         for row in rows(HOSTS_TSV) {
             if let [pattern, family, slug, params] = row[..]

@@ -6,14 +6,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::parse::{Hit, LogFormat, parse_line};
 use super::sessionize::{
     Changes, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, truncate, visitor_key,
 };
-use crate::classify::{Classifier, is_asset, is_bot};
+use crate::classify::{BotCache, Classifier, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
 use crate::day::{day_number, day_text, parse_day};
 use crate::store::StoredSession;
@@ -223,30 +222,6 @@ impl Pipeline {
             });
         self.summary.pageviews += 1;
         self.summary.sessions += u64::from(started);
-    }
-}
-
-/// Remembers the verdict for recent user agents: logs repeat a few thousand user agents
-/// millions of times, and a hash lookup is far cheaper than scanning for ~1,500 bot markers.
-#[derive(Default)]
-struct BotCache {
-    verdicts: FxHashMap<Box<str>, bool>,
-}
-
-impl BotCache {
-    /// Distinct user agents remembered before the cache starts over (bounds memory).
-    const CAPACITY: usize = 8192;
-
-    fn is_bot(&mut self, user_agent: &str) -> bool {
-        if let Some(verdict) = self.verdicts.get(user_agent) {
-            return *verdict;
-        }
-        if self.verdicts.len() >= Self::CAPACITY {
-            self.verdicts.clear();
-        }
-        let verdict = is_bot(user_agent);
-        self.verdicts.insert(user_agent.into(), verdict);
-        verdict
     }
 }
 

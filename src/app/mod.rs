@@ -2,6 +2,8 @@
 //! Errors that are the user's to fix (bad flags, bad config) become [`UsageError`] so that
 //! `main` can exit with code 2; everything else exits with 1.
 
+mod classify;
+
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -55,6 +57,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let settings = config::load(cli.config.as_deref(), &env)?;
             query(&settings, &args).await
         }
+        Command::Classify(args) => classify::run(cli.config.as_deref(), &args),
         Command::Demo(args) => crate::demo::run(&args).await,
     }
 }
