@@ -10,7 +10,8 @@ their commits and licences in its `#` header. Hand-curated additions live in the
 tables below, each with the reason it exists.
 
 Files written:
-  hosts.tsv        referrer hosts -> family (ai|search|social|email|referral), slug, term params
+  hosts.tsv        referrer hosts -> family (ai|search|social|email|referral), slug, term params,
+                   legacy term charsets
   utm_sources.tsv  utm_source names (not hosts) -> family, slug
   click_ids.tsv    landing-URL click-id parameters -> paid|organic, family, slug
   bots.tsv         user-agent substrings -> bot|ai|browser, anchor, name, operator, purpose
@@ -310,7 +311,7 @@ class HostTable:
     """Host entries added in priority order; the first entry for a pattern is kept."""
 
     def __init__(self):
-        self.entries = {}  # pattern -> (family, slug, params)
+        self.entries = {}  # pattern -> (family, slug, params, charsets)
         self.rank = {}  # pattern -> priority group that added it
 
     def owner(self, host):
@@ -326,7 +327,7 @@ class HostTable:
     def wildcards(self):
         return [(p, e) for p, e in self.entries.items() if p.endswith(".{}")]
 
-    def add(self, pattern, family, slug, params="", rank=0, fill_only=False):
+    def add(self, pattern, family, slug, params="", rank=0, fill_only=False, charsets=""):
         pattern = normalise_pattern(pattern)
         if pattern is None or pattern in self.entries:
             return
@@ -336,13 +337,13 @@ class HostTable:
             # (they are more specific), drop the rest; fill-ins only fill gaps.
             if fill_only or owner[0] != family:
                 return
-        self.entries[pattern] = (family, slug, params)
+        self.entries[pattern] = (family, slug, params, charsets)
         self.rank[pattern] = rank
 
     def lines(self):
         for pattern in sorted(self.entries):
-            family, slug, params = self.entries[pattern]
-            yield f"{pattern}\t{family}\t{slug}\t{params or '-'}"
+            family, slug, params, charsets = self.entries[pattern]
+            yield f"{pattern}\t{family}\t{slug}\t{params or '-'}\t{charsets or '-'}"
 
 
 def wildcard_matches(wildcard, host):
@@ -363,6 +364,16 @@ def search_params(block):
         seen.add(param.lower())
         params.append(param)
     return ",".join(params)
+
+
+def legacy_charsets(block):
+    """The non-UTF-8 encodings Matomo lists for an engine's search terms, in its order."""
+    charsets = []
+    for charset in block.get("charsets") or []:
+        charset = str(charset).lower()
+        if charset not in ("utf-8", "utf8") and charset not in charsets:
+            charsets.append(charset)
+    return ",".join(charsets)
 
 
 def build_hosts():
@@ -390,20 +401,23 @@ def build_hosts():
         for block in blocks:
             params = search_params(block)
             for url in block.get("urls") or []:
-                table.add(url, "search", slugify(name), params, rank=3)
+                table.add(url, "search", slugify(name), params, rank=3,
+                          charsets=legacy_charsets(block))
     ga4_names = {source.lower() for source, _ in ga4_rows() if "." not in source}
     for source, family in sorted(ga4_rows()):
         if "." in source and " " not in source:
             table.add(source, family, ga4_slug(source.lower(), ga4_names), rank=4,
                       fill_only=True)
     lines = header("referrer hosts", [MATOMO, ADOBE, GA4, CURATED], [
-        "Columns (tab-separated): pattern, family, slug, term-params.",
+        "Columns (tab-separated): pattern, family, slug, term-params, charsets.",
         "pattern: `host` (matches the host and its subdomains), `host/path` (only under that",
         "  path), `name.{}` (name.<any ICANN public suffix>, e.g. google.co.uk). Android app",
         "  referrers (android-app://<package>) are looked up by package name, exactly.",
         "family: ai | search | social | email | referral (a plain website inside a listed",
         "  domain). slug: the source's slug, `-` for referral.",
         "term-params: comma-separated query parameters holding a search term, `-` when none.",
+        "charsets: legacy encodings (WHATWG labels) a term may be in when it is not UTF-8,",
+        "  tried in order; `-` when none.",
     ])
     return lines + list(table.lines()), table
 
@@ -423,7 +437,7 @@ def build_utm_sources(hosts):
     """Names a utm_source may use for a known source: slugs, lowercase list names, GA4 short
     names and curated aliases. Host-like values are looked up in hosts.tsv at run time."""
     families = {}
-    for family, slug, _ in hosts.entries.values():
+    for family, slug, _, _ in hosts.entries.values():
         if family != "referral":
             families.setdefault(slug, family)
     table = {}

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use encoding_rs::{Encoding, UTF_8};
 use url::{Host, Url};
 
 use super::sources::KnownSource;
@@ -148,17 +149,69 @@ impl<'a> Referrer<'a> {
         }
     }
 
-    /// The search term in the query, by the engine's term parameters (first non-empty one).
-    /// A URL in the parameter (Google's `/url?q=https://…` redirect) is not a term.
+    /// The search term in the query, by the engine's term parameters (first non-empty one),
+    /// decoded as the referrer declares (`ie=gbk`), else as UTF-8, else in the engine's
+    /// legacy encodings. A URL in the parameter (Google's `/url?q=https://…` redirect) is
+    /// not a term.
     pub fn search_term(&self, engine: &KnownSource) -> Option<String> {
         let query = self.query.as_deref()?;
+        let declared = declared_encoding(query);
         engine.term_params().find_map(|param| {
-            url::form_urlencoded::parse(query.as_bytes())
+            raw_values(query)
                 .filter(|(key, _)| key.eq_ignore_ascii_case(param))
-                .find_map(|(_, value)| clean_value(value, MAX_TERM_BYTES))
+                .find_map(|(_, raw)| {
+                    let term = decode_term(raw, declared, engine.charsets());
+                    clean_value(term, MAX_TERM_BYTES)
+                })
                 .filter(|term| !looks_like_url(term))
         })
     }
+}
+
+/// The `key=value` pairs of a query, still percent-encoded.
+fn raw_values(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+}
+
+/// Query parameters that name the encoding of the others (Google and Baidu `ie`, Yahoo
+/// Japan `ei`, …).
+const ENCODING_PARAMS: &[&str] = &["ie", "ei", "inputencoding", "enc", "encoding", "charset"];
+
+fn declared_encoding(query: &str) -> Option<&'static Encoding> {
+    raw_values(query)
+        .filter(|(key, _)| ENCODING_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p)))
+        .find_map(|(_, label)| Encoding::for_label(label.trim().as_bytes()))
+}
+
+/// A form-encoded value (`+` is a space, `%XX` a byte) decoded to text: in the declared
+/// encoding if any, else UTF-8, else the first legacy encoding that decodes it without
+/// error, else UTF-8 with replacement characters.
+fn decode_term<'q>(
+    raw: &'q str,
+    declared: Option<&'static Encoding>,
+    charsets: impl Iterator<Item = &'static str>,
+) -> Cow<'q, str> {
+    let spaced = if raw.contains('+') {
+        Cow::Owned(raw.replace('+', " "))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(&spaced).collect();
+    let legacy = charsets.filter_map(|label| Encoding::for_label(label.as_bytes()));
+    let candidates = declared
+        .into_iter()
+        .chain(std::iter::once(UTF_8))
+        .chain(legacy);
+    for encoding in candidates {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes);
+        if !had_errors {
+            return Cow::Owned(text.into_owned());
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// A `.` or `..` segment, which the url crate would resolve.
@@ -340,6 +393,53 @@ mod tests {
         ] {
             assert!(Referrer::parse(raw).is_none(), "{raw:?}");
         }
+    }
+
+    /// Terms in the legacy encodings the engines' lists name, declared or not.
+    #[test]
+    fn legacy_encoded_search_terms_are_decoded() {
+        use crate::classify::sources::SOURCES;
+        let term = |raw: &str| {
+            let referrer = Referrer::parse(raw).unwrap();
+            let engine = SOURCES.by_host(&referrer.host, &referrer.path).unwrap();
+            referrer.search_term(&engine)
+        };
+        // Baidu in GBK, undeclared and declared; and in UTF-8.
+        assert_eq!(
+            term("https://www.baidu.com/s?wd=%C4%E3%BA%C3").as_deref(),
+            Some("你好")
+        );
+        assert_eq!(
+            term("https://www.baidu.com/s?ie=gbk&wd=%C4%E3%BA%C3+abc").as_deref(),
+            Some("你好 abc")
+        );
+        assert_eq!(
+            term("https://www.baidu.com/s?ie=utf-8&wd=%E4%BD%A0%E5%A5%BD").as_deref(),
+            Some("你好")
+        );
+        // Yahoo! Japan: EUC-JP, or Shift_JIS (ms932), or declared with `ei`.
+        assert_eq!(
+            term("https://search.yahoo.co.jp/search?p=%B8%A1%BA%F7").as_deref(),
+            Some("検索")
+        );
+        assert_eq!(
+            term("https://search.yahoo.co.jp/search?p=%8C%9F%8D%F5&ei=Shift_JIS").as_deref(),
+            Some("検索")
+        );
+        // Mail.ru in windows-1251; Nate in EUC-KR.
+        assert_eq!(
+            term("https://go.mail.ru/search?q=%EF%EE%E8%F1%EA").as_deref(),
+            Some("поиск")
+        );
+        assert_eq!(
+            term("https://search.nate.com/search/all.html?q=%C7%D1%B1%B9").as_deref(),
+            Some("한국")
+        );
+        // An engine without legacy encodings keeps replacement characters for bad bytes.
+        assert_eq!(
+            term("https://www.bing.com/search?q=a%FFb").as_deref(),
+            Some("a\u{FFFD}b")
+        );
     }
 
     #[test]

@@ -40,18 +40,25 @@ impl Family {
 }
 
 /// A known source: its family, slug and, for search engines, the query parameters that
-/// carry the search term (comma-separated, in the order to try them).
+/// carry the search term (comma-separated, in the order to try them) and the legacy
+/// encodings a term may be in when it is not UTF-8 (WHATWG labels, in order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct KnownSource {
     pub family: Family,
     pub slug: &'static str,
     term_params: &'static str,
+    charsets: &'static str,
 }
 
 impl KnownSource {
     /// The query parameters holding a search term.
     pub fn term_params(&self) -> impl Iterator<Item = &'static str> {
         self.term_params.split(',').filter(|p| !p.is_empty())
+    }
+
+    /// The legacy encodings of the engine's search terms (`gb2312` for Baidu).
+    pub fn charsets(&self) -> impl Iterator<Item = &'static str> {
+        self.charsets.split(',').filter(|c| !c.is_empty())
     }
 }
 
@@ -107,16 +114,16 @@ impl Sources {
             click_ids: HashMap::default(),
         };
         for row in rows(HOSTS_TSV) {
-            if let [pattern, family, slug, params] = row[..]
+            if let [pattern, family, slug, params, charsets] = row[..]
                 && let Some(family) = Family::parse(family)
             {
-                let term_params = column(params).unwrap_or("");
                 sources.add_host(
                     pattern,
                     KnownSource {
                         family,
                         slug,
-                        term_params,
+                        term_params: column(params).unwrap_or(""),
+                        charsets: column(charsets).unwrap_or(""),
                     },
                 );
             }
@@ -129,6 +136,7 @@ impl Sources {
                     family,
                     slug,
                     term_params: "",
+                    charsets: "",
                 };
                 sources.utm_names.insert(value, source);
             }
