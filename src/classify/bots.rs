@@ -193,6 +193,16 @@ pub fn is_bot(user_agent: &str) -> bool {
     user_agent.is_empty() || user_agent == "-" || MATCHER.bots_in(user_agent).next().is_some()
 }
 
+/// The bot behind a user agent, in one scan: [`NO_USER_AGENT`] when it is missing (`""`,
+/// `-`), else [`bot_agent`]; None for a browser. `bot(ua).is_some() == is_bot(ua)`.
+pub fn bot(user_agent: &str) -> Option<BotAgent> {
+    let user_agent = user_agent.trim();
+    if user_agent.is_empty() || user_agent == "-" {
+        return Some(NO_USER_AGENT);
+    }
+    bot_agent(user_agent)
+}
+
 /// The bot a user agent belongs to: the first AI crawler or agent named in it, else the first
 /// other bot. None for browsers (and for a missing user agent, which names no bot).
 pub fn bot_agent(user_agent: &str) -> Option<BotAgent> {
@@ -233,11 +243,7 @@ impl BotCache {
         if self.verdicts.len() >= Self::CAPACITY {
             self.verdicts.clear();
         }
-        let verdict = if is_bot(user_agent) {
-            Some(bot_agent(user_agent).unwrap_or(NO_USER_AGENT))
-        } else {
-            None
-        };
+        let verdict = bot(user_agent);
         self.verdicts.insert(user_agent.into(), verdict);
         verdict
     }
@@ -312,6 +318,15 @@ mod tests {
             let gpt = cache.bot("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)");
             assert_eq!(gpt.map(|b| b.name), Some("GPTBot"));
             assert_eq!(cache.bot(""), Some(NO_USER_AGENT));
+            assert_eq!(cache.bot(" - "), Some(NO_USER_AGENT));
+            for ua in [
+                "curl/8.0",
+                "  GPTBot/1.2  ",
+                "Mozilla/5.0 (compatible; bingbot/2.0)",
+            ] {
+                assert_eq!(bot(ua).is_some(), is_bot(ua), "{ua}");
+                assert_eq!(cache.bot(ua), bot(ua), "{ua}");
+            }
             assert!(cache.is_bot("-"));
         }
     }

@@ -26,7 +26,7 @@ mod sources;
 mod text;
 
 pub use assets::is_asset;
-pub use bots::{AiPurpose, BotAgent, BotCache, NO_USER_AGENT, bot_agent, is_bot};
+pub use bots::{AiPurpose, BotAgent, BotCache, NO_USER_AGENT, bot, bot_agent, is_bot};
 
 use landing::Landing;
 use referrer::{HostKind, Referrer};
