@@ -27,6 +27,7 @@ mod text;
 
 pub use assets::is_asset;
 pub use bots::{AiPurpose, BotAgent, BotCache, NO_USER_AGENT, bot, bot_agent, is_bot};
+pub use text::cap;
 
 use landing::Landing;
 use referrer::{HostKind, Referrer};

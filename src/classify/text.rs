@@ -1,10 +1,10 @@
-//! Small text helpers shared by the URL parsers: cutting untrusted text to a byte budget on a
+//! Small text helpers shared by the URL parsers and ingest: cutting untrusted text to a byte budget on a
 //! character boundary, and cleaning decoded query values.
 
 use std::borrow::Cow;
 
 /// `text` cut to at most `max` bytes, on a character boundary.
-pub(super) fn cap(text: &str, max: usize) -> &str {
+pub fn cap(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }
@@ -38,6 +38,8 @@ mod tests {
         assert_eq!(cap("aé", 2), "a");
         assert_eq!(cap("😀😀", 5), "😀");
         assert_eq!(cap("", 0), "");
+        assert_eq!(cap("héllo", 2), "h");
+        assert_eq!(cap("abc", 10), "abc");
     }
 
     #[test]

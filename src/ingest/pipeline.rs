@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::parse::{Hit, LogFormat, parse_line};
 use super::sessionize::{
-    Changes, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, truncate, visitor_key,
+    Changes, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, visitor_key,
 };
-use crate::classify::{BotCache, Classifier, is_asset};
+use crate::classify::{BotCache, Classifier, cap, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
 use crate::day::{day_number, day_text, parse_day};
 use crate::store::StoredSession;
@@ -272,7 +272,7 @@ pub fn landing_path(target: &str) -> String {
         .unwrap_or(without_scheme.len());
     let path = &without_scheme[..end];
     let path = if path.is_empty() { "/" } else { path };
-    truncate(path, MAX_PATH_BYTES).to_string()
+    cap(path, MAX_PATH_BYTES).to_string()
 }
 
 #[cfg(test)]

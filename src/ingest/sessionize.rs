@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::classify::cap;
 use crate::config::CompiledGoals;
 use crate::day::day_text;
 
@@ -105,18 +106,6 @@ pub struct Sessionizer {
 /// Longest landing path or goal path kept (bytes); longer ones are cut at a char boundary.
 pub const MAX_PATH_BYTES: usize = 2048;
 
-/// Cuts `text` to at most `max` bytes on a char boundary.
-pub fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 impl Sessionizer {
     /// `timeout_secs`: inactivity that ends a session. `next_id`: first free session id.
     pub fn new(timeout_secs: i64, next_id: i64) -> Sessionizer {
@@ -187,7 +176,7 @@ impl Sessionizer {
                 session.pending.push(PendingConversion {
                     goal,
                     at: ts,
-                    path: truncate(target, MAX_PATH_BYTES).to_string(),
+                    path: cap(target, MAX_PATH_BYTES).to_string(),
                 });
             }
         }
@@ -498,11 +487,5 @@ mod tests {
             visitor_key(b"s", "1.2.3.4", "5UA"),
             visitor_key(b"s", "1.2.3.45", "UA")
         );
-    }
-
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "h");
-        assert_eq!(truncate("abc", 10), "abc");
     }
 }
