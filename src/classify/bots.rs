@@ -257,17 +257,15 @@ impl BotCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::generate::HUMAN_AGENTS;
 
-    /// The demo traffic generator's browsers, then real browsers with tricky substrings.
-    const BROWSERS: &[&str] = &[
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-        "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
-        "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36",
+    /// The demo traffic generator's browsers, then [`TRICKY_BROWSERS`].
+    fn browsers() -> impl Iterator<Item = &'static str> {
+        HUMAN_AGENTS.iter().chain(TRICKY_BROWSERS).copied()
+    }
+
+    /// Real browsers with bot-like substrings.
+    const TRICKY_BROWSERS: &[&str] = &[
         // "bot" inside phone makers' and device names
         "Mozilla/5.0 (Linux; Android 10; Cubot X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
         "Mozilla/5.0 (Linux; Android 12; KINGKONG 9 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/118.0.0.0 Mobile Safari/537.36 CUBOT",
@@ -312,7 +310,7 @@ mod tests {
     fn cache_gives_the_scan_verdicts() {
         let mut cache = BotCache::default();
         for _ in 0..2 {
-            for browser in BROWSERS {
+            for browser in browsers() {
                 assert_eq!(cache.bot(browser), None, "{browser}");
             }
             let gpt = cache.bot("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)");
@@ -333,7 +331,7 @@ mod tests {
 
     #[test]
     fn browsers_are_not_bots() {
-        for user_agent in BROWSERS {
+        for user_agent in browsers() {
             assert!(
                 !is_bot(user_agent),
                 "{user_agent} flagged as {:?}",
@@ -424,7 +422,7 @@ mod tests {
             Some("OpenAI")
         );
         assert_eq!(bot_agent("curl/8.5.0").unwrap().purpose, None);
-        assert_eq!(bot_agent(BROWSERS[0]), None);
+        assert_eq!(bot_agent(HUMAN_AGENTS[0]), None);
     }
 
     #[test]

@@ -485,7 +485,7 @@ const REFERRING_POSTS: &[&str] = &[
 // The traffic model: what visitors do
 
 /// Browsers of human visitors (all verified non-bots).
-const HUMAN_AGENTS: &[&str] = &[
+pub const HUMAN_AGENTS: &[&str] = &[
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
