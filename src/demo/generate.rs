@@ -15,14 +15,16 @@
 //! appear among the first 20 lines (format detection reads the head of a file).
 //!
 //! The log is streamed day by day in timestamp order, so memory is bounded by one day of
-//! events. Pure std with its own seeded PRNG and calendar arithmetic: the same spec always
-//! gives the same bytes.
+//! events. Pure std with its own seeded PRNG (and the calendar arithmetic of [`crate::day`]): the
+//! same spec always gives the same bytes.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::io::{self, Write};
+
+use crate::day::{civil_from_days, days_from_civil};
 
 /// The demo site's name in the config and the database.
 pub const SITE_NAME: &str = "acme";
@@ -219,36 +221,6 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil).
-const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let shifted_month = (month + 9) % 12; // March = 0
-    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// (year, month 1–12, day 1–31) of a day number (inverse of [`days_from_civil`]).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
 fn weekday(day: i64) -> i64 {
     (day + 3).rem_euclid(7)
@@ -266,7 +238,7 @@ struct DayStamp {
 impl DayStamp {
     fn new(day: i64) -> DayStamp {
         let (year, month, day_of_month) = civil_from_days(day);
-        let month_name = MONTHS[(month - 1).clamp(0, 11) as usize];
+        let month_name = MONTHS[(month as usize).clamp(1, 12) - 1];
         DayStamp {
             day,
             clf: format!("{day_of_month:02}/{month_name}/{year:04}"),
@@ -1755,8 +1727,8 @@ mod tests {
 
     /// `24/Nov/2026:10:00:00 +0000` as Unix seconds.
     fn clf_seconds(stamp: &str) -> Option<i64> {
-        let day: i64 = stamp.get(0..2)?.parse().ok()?;
-        let month = MONTHS.iter().position(|m| Some(*m) == stamp.get(3..6))? as i64 + 1;
+        let day: u32 = stamp.get(0..2)?.parse().ok()?;
+        let month = MONTHS.iter().position(|m| Some(*m) == stamp.get(3..6))? as u32 + 1;
         let year: i64 = stamp.get(7..11)?.parse().ok()?;
         let clock: Vec<i64> = stamp
             .get(12..20)?
