@@ -62,8 +62,9 @@ the same order: {\"channel\", \"source\", \"term\", \"bot\": null or {\"name\", 
 \"purpose\"}}. A line that is not such an object gets {\"error\": …} instead; blank lines are \
 skipped.
 
-Referrers from the site's own hosts count as no referrer: the hosts of the config's site named \
-by --site, and any given with --host. Without --site no config is read.")]
+Referrers from the site's own hosts count as no referrer: the hosts and internal_hosts of the \
+config's site named by --site, and any given with --host. --site also applies that site's \
+source_rules. Without --site no config is read.")]
     Classify(ClassifyArgs),
     /// Run the whole pipeline on generated sample traffic and print the results
     Demo(DemoArgs),
@@ -83,7 +84,7 @@ pub struct ClassifyArgs {
     /// Read NDJSON requests from standard input and write NDJSON answers
     #[arg(long, conflicts_with_all = ["referrer", "url", "ua", "format"])]
     pub batch: bool,
-    /// Treat this config site's hosts as internal
+    /// Use this config site's internal hosts and source rules
     #[arg(long)]
     pub site: Option<String>,
     /// Treat HOST (and its subdomains) as internal too; repeatable

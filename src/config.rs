@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
+use crate::classify::{Channel, Classifier, RuleError, RuleMatch, SourceRule};
+
 /// The database used when neither the config file nor `AIVIS_DATABASE_URL` names one.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://aivis.db";
 /// Config file looked for in the working directory when no path is given.
@@ -55,10 +57,33 @@ pub struct SiteConfig {
     /// The site's own hosts: referrers from them are internal and never start a session.
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// Other hosts whose referrers count as internal: a payment provider or login service
+    /// that sends the visitor back, the site's other domains.
+    #[serde(default)]
+    pub internal_hosts: Vec<String>,
     #[serde(default = "default_session_timeout")]
     pub session_timeout_minutes: u32,
     #[serde(default)]
     pub goals: Vec<GoalConfig>,
+    /// The site's own source rules; they win over the built-in lists.
+    #[serde(default)]
+    pub source_rules: Vec<SourceRuleConfig>,
+}
+
+/// A source rule as written in the config: exactly one of `host` (optionally with a path,
+/// `x.com/i/grok`) or `utm_source`, mapped to a channel and source slug; `search_params`
+/// names the query parameters carrying an organic_search referrer's search term.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRuleConfig {
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub utm_source: Option<String>,
+    pub channel: String,
+    pub source: String,
+    #[serde(default)]
+    pub search_params: Vec<String>,
 }
 
 /// A conversion goal: a regex on the request path (with its query string).
@@ -230,6 +255,8 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
             ));
         }
         validate_goals(site, &key).map_err(|(k, m)| invalid(k, m))?;
+        site.classifier()
+            .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
     }
     Ok(())
 }
@@ -261,6 +288,71 @@ fn validate_goals(site: &SiteConfig, key: &str) -> Result<(), (String, String)> 
         }
     }
     Ok(())
+}
+
+impl SiteConfig {
+    /// The site's classifier: its hosts and internal hosts are internal, its source rules
+    /// win over the built-in lists. The error is the key at fault (below the site's) and why.
+    pub fn classifier(&self) -> Result<Classifier, (String, String)> {
+        let rules = self
+            .source_rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                rule.to_rule()
+                    .map_err(|(k, m)| (format!("source_rules[{i}]{k}"), m))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let internal: Vec<String> = self
+            .hosts
+            .iter()
+            .chain(&self.internal_hosts)
+            .cloned()
+            .collect();
+        Classifier::with_rules(&internal, &rules).map_err(|(i, err)| {
+            let field = match err {
+                RuleError::Channel(_) => "channel",
+                RuleError::Source(_) => "source",
+                RuleError::SearchParams(_) => "search_params",
+                RuleError::Match(_) if self.source_rules[i].host.is_some() => "host",
+                RuleError::Match(_) => "utm_source",
+            };
+            (format!("source_rules[{i}].{field}"), err.to_string())
+        })
+    }
+}
+
+impl SourceRuleConfig {
+    /// The rule, or (the key suffix at fault, why).
+    fn to_rule(&self) -> Result<SourceRule, (String, String)> {
+        let matches = match (&self.host, &self.utm_source) {
+            (Some(host), None) => RuleMatch::Host(host.clone()),
+            (None, Some(value)) => RuleMatch::UtmSource(value.clone()),
+            _ => {
+                return Err((
+                    String::new(),
+                    "give exactly one of host or utm_source".into(),
+                ));
+            }
+        };
+        let channel = Channel::parse(self.channel.trim()).ok_or_else(|| {
+            let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+            (
+                ".channel".to_string(),
+                format!(
+                    "unknown channel {:?} (channels: {})",
+                    self.channel,
+                    names.join(", ")
+                ),
+            )
+        })?;
+        Ok(SourceRule {
+            matches,
+            channel,
+            source: self.source.clone(),
+            search_params: self.search_params.clone(),
+        })
+    }
 }
 
 impl Settings {
@@ -408,6 +500,64 @@ mod tests {
         let text = format!("{settings:?}");
         assert!(!text.contains("s3cret"), "{text}");
         assert!(text.contains("bob:***@db:5432/x"), "{text}");
+    }
+
+    #[test]
+    fn source_rules_and_internal_hosts_reach_the_classifier() {
+        let settings = parse_str(
+            "[[sites]]\nname = \"a\"\nhosts = [\"a.test\"]\ninternal_hosts = [\"pay.example\"]\n\
+             [[sites.source_rules]]\nhost = \"chat.newai.example\"\nchannel = \"ai_assistant\"\nsource = \"newai\"\n\
+             [[sites.source_rules]]\nutm_source = \"newai\"\nchannel = \"ai_assistant\"\nsource = \"newai\"\n",
+        )
+        .unwrap();
+        let classifier = settings.sites[0].classifier().unwrap();
+        let ai = classifier.classify(Some("https://chat.newai.example/"), "/");
+        assert_eq!(
+            (ai.channel.as_str(), ai.source.as_str()),
+            ("ai_assistant", "newai")
+        );
+        let tagged = classifier.classify(None, "/?utm_source=NewAI");
+        assert_eq!(tagged.source, "newai");
+        assert!(classifier.is_internal_referrer("https://pay.example/back"));
+        assert!(classifier.is_internal_referrer("https://a.test/"));
+    }
+
+    #[test]
+    fn bad_source_rules_name_the_key() {
+        let site = "[[sites]]\nname = \"a\"\n[[sites.source_rules]]\n";
+        let error = |rule: &str| parse_str(&format!("{site}{rule}")).unwrap_err().to_string();
+        let both = error(
+            "host = \"x.example\"\nutm_source = \"x\"\nchannel = \"email\"\nsource = \"x\"\n",
+        );
+        assert!(
+            both.contains("sites[0].source_rules[0]: give exactly one"),
+            "{both}"
+        );
+        let channel = error("host = \"x.example\"\nchannel = \"ai\"\nsource = \"x\"\n");
+        assert!(
+            channel.contains("sites[0].source_rules[0].channel"),
+            "{channel}"
+        );
+        assert!(
+            channel.contains("ai_assistant, organic_search"),
+            "{channel}"
+        );
+        let paid = error("host = \"x.example\"\nchannel = \"paid_search\"\nsource = \"x\"\n");
+        assert!(paid.contains("source_rules[0].channel"), "{paid}");
+        let source = error("utm_source = \"x\"\nchannel = \"email\"\nsource = \"\"\n");
+        assert!(source.contains("source_rules[0].source"), "{source}");
+        let unknown = error("host = \"x.example\"\nchanel = \"email\"\nsource = \"x\"\n");
+        assert!(unknown.contains("chanel"), "{unknown}");
+        let twice = parse_str(&format!(
+            "{site}host = \"x.example\"\nchannel = \"email\"\nsource = \"x\"\n\
+             [[sites.source_rules]]\nhost = \"X.example\"\nchannel = \"email\"\nsource = \"y\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            twice.contains("source_rules[1].host") && twice.contains("already"),
+            "{twice}"
+        );
     }
 
     #[test]

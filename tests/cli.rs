@@ -356,14 +356,20 @@ fn classify_answers_one_request_from_flags() {
 }
 
 #[test]
-fn classify_batch_reads_ndjson_and_uses_the_site_hosts() {
+fn classify_batch_reads_ndjson_and_uses_the_site_hosts_and_rules() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), "sqlite://unused.db");
+    let config = write_config(dir.path(), "sqlite://unused.db");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "[[sites.source_rules]]\nhost = \"chat.newai.example\"\nchannel = \"ai_assistant\"\nsource = \"newai\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
     let input = concat!(
         "{\"referrer\": \"https://www.acme.test/pricing\", \"url\": \"/checkout\"}\n",
         "{\"url\": \"/?utm_source=perplexity\", \"ua\": \"Perplexity-User/1.0\"}\n",
         "oops\n",
         "{\"referrer\": \"https://blog.example.org/post\"}\n",
+        "{\"referrer\": \"https://chat.newai.example/c/9\"}\n",
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_aivis"))
         .args(["classify", "--batch", "--site", "acme"])
@@ -388,11 +394,14 @@ fn classify_batch_reads_ndjson_and_uses_the_site_hosts() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(answers.len(), 4);
+    assert_eq!(answers.len(), 5);
     // The site's own host is internal: no referrer, so direct.
     assert_eq!(answers[0]["channel"], "direct");
     assert_eq!(answers[1]["channel"], "ai_assistant");
     assert_eq!(answers[1]["bot"]["purpose"], "user_fetch");
     assert!(answers[2]["error"].as_str().unwrap().contains("line 3"));
     assert_eq!(answers[3]["source"], "example.org");
+    // The site's own rule names an assistant the built-in lists lack.
+    assert_eq!(answers[4]["channel"], "ai_assistant");
+    assert_eq!(answers[4]["source"], "newai");
 }

@@ -19,14 +19,18 @@ use crate::ingest::lines::{LineEvent, LineReader};
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
 pub fn run(config_path: Option<&Path>, args: &ClassifyArgs) -> Result<()> {
-    let mut hosts = args.hosts.clone();
-    if let Some(name) = &args.site {
-        let env = |key: &str| std::env::var(key).ok();
-        let settings = config::load(config_path, &env)?;
-        let site = settings.site(Some(name)).map_err(UsageError)?;
-        hosts.extend(site.hosts.iter().cloned());
-    }
-    let mut classifier = RequestClassifier::new(Classifier::new(&hosts));
+    let classifier = match &args.site {
+        Some(name) => {
+            let env = |key: &str| std::env::var(key).ok();
+            let settings = config::load(config_path, &env)?;
+            let mut site = settings.site(Some(name)).map_err(UsageError)?.clone();
+            site.internal_hosts.extend(args.hosts.iter().cloned());
+            site.classifier()
+                .map_err(|(key, message)| UsageError(format!("site {name:?}: {key}: {message}")))?
+        }
+        None => Classifier::new(&args.hosts),
+    };
+    let mut classifier = RequestClassifier::new(classifier);
     if args.batch {
         let output = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         return match classify_lines(&mut classifier, io::stdin().lock(), output) {

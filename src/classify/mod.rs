@@ -19,6 +19,7 @@
 pub mod assets;
 pub mod bots;
 mod landing;
+mod overrides;
 pub mod record;
 mod referrer;
 mod rules;
@@ -27,9 +28,11 @@ mod text;
 
 pub use assets::is_asset;
 pub use bots::{AiPurpose, BotAgent, BotCache, NO_USER_AGENT, bot, bot_agent, is_bot};
+pub use overrides::{RuleError, RuleMatch, SourceRule};
 pub use text::cap;
 
 use landing::Landing;
+use overrides::Overrides;
 use referrer::{HostKind, Referrer};
 use rules::Signals;
 use sources::{Family, KnownSource, SOURCES};
@@ -62,6 +65,24 @@ impl Channel {
             Channel::Direct => "direct",
             Channel::Other => "other",
         }
+    }
+
+    /// Every channel, in the taxonomy's order.
+    pub const ALL: [Channel; 9] = [
+        Channel::AiAssistant,
+        Channel::OrganicSearch,
+        Channel::PaidSearch,
+        Channel::OrganicSocial,
+        Channel::PaidSocial,
+        Channel::Email,
+        Channel::Referral,
+        Channel::Direct,
+        Channel::Other,
+    ];
+
+    /// The channel named `text` (as [`Channel::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
 
@@ -98,11 +119,13 @@ pub struct Classification {
     pub utm: Utm,
 }
 
-/// Classifies the sessions of one site. Cheap to build: the lookup tables are shared.
+/// Classifies the sessions of one site. Cheap to build: the built-in tables are shared.
 #[derive(Debug, Clone)]
 pub struct Classifier {
     /// The site's own hosts, normalised.
     internal_hosts: Vec<String>,
+    /// The site's own source rules, tried before the built-in tables.
+    overrides: Overrides,
 }
 
 impl Classifier {
@@ -114,7 +137,22 @@ impl Classifier {
             .map(|host| referrer::normalise_host(host))
             .filter(|host| !host.is_empty())
             .collect();
-        Classifier { internal_hosts }
+        Classifier {
+            internal_hosts,
+            overrides: Overrides::default(),
+        }
+    }
+
+    /// A classifier with the site's own source `rules`, which win over the built-in lists.
+    /// The error names the rule at fault by its index.
+    pub fn with_rules(
+        internal_hosts: &[String],
+        rules: &[SourceRule],
+    ) -> Result<Classifier, (usize, RuleError)> {
+        Ok(Classifier {
+            overrides: Overrides::new(rules)?,
+            ..Classifier::new(internal_hosts)
+        })
     }
 
     /// Classifies a session by its first hit. `referrer`: the `Referer` header (None when
@@ -124,14 +162,14 @@ impl Classifier {
             .and_then(Referrer::parse)
             .filter(|r| !self.is_internal_host(&r.host));
         let landing = Landing::parse(target);
-        let referrer_source = referrer.as_ref().and_then(known_referrer);
+        let referrer_source = referrer.as_ref().and_then(|r| self.known_referrer(r));
         let utm_source = landing.utm.source.as_deref().map(str::to_lowercase);
         let utm_medium = landing.utm.medium.as_deref().map(str::to_lowercase);
         let signals = Signals {
             referrer: referrer.as_ref(),
             referrer_source,
             utm_source: utm_source.as_deref(),
-            utm_known: utm_source.as_deref().and_then(|s| SOURCES.by_utm_source(s)),
+            utm_known: utm_source.as_deref().and_then(|s| self.known_utm_source(s)),
             utm_medium: utm_medium.as_deref(),
             campaign_tagged: landing.utm.is_campaign_tagged(),
             paid_click: landing.paid_click,
@@ -157,26 +195,40 @@ impl Classifier {
             .iter()
             .any(|own| referrer::is_within(host, own))
     }
+
+    /// The referrer's entry: the site's rules first, then the source tables (by host, or by
+    /// package for Android apps).
+    fn known_referrer(&self, referrer: &Referrer<'_>) -> Option<KnownSource<'_>> {
+        match referrer.kind {
+            HostKind::Domain => self
+                .overrides
+                .by_host(&referrer.host, &referrer.path)
+                .or_else(|| SOURCES.by_host(&referrer.host, &referrer.path)),
+            HostKind::AndroidApp => self
+                .overrides
+                .by_app(&referrer.host)
+                .or_else(|| SOURCES.by_app(&referrer.host)),
+            HostKind::Ip => None,
+        }
+    }
+
+    /// The source a utm_source value (lowercase) names: the site's rules first.
+    fn known_utm_source(&self, value: &str) -> Option<KnownSource<'_>> {
+        self.overrides
+            .by_utm_source(value)
+            .or_else(|| SOURCES.by_utm_source(value))
+    }
 }
 
 /// The search term of a search channel's session, from a search engine's referrer.
 fn search_term(
     channel: Channel,
     referrer: Option<&Referrer<'_>>,
-    referrer_source: Option<KnownSource>,
+    referrer_source: Option<KnownSource<'_>>,
 ) -> Option<String> {
     let searched = matches!(channel, Channel::OrganicSearch | Channel::PaidSearch);
     let engine = referrer_source.filter(|s| searched && s.family == Family::Search)?;
     referrer?.search_term(&engine)
-}
-
-/// The referrer's entry in the source tables (by host, or by package for Android apps).
-fn known_referrer(referrer: &Referrer<'_>) -> Option<KnownSource> {
-    match referrer.kind {
-        HostKind::Domain => SOURCES.by_host(&referrer.host, &referrer.path),
-        HostKind::AndroidApp => SOURCES.by_app(&referrer.host),
-        HostKind::Ip => None,
-    }
 }
 
 #[cfg(test)]

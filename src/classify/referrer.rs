@@ -153,7 +153,7 @@ impl<'a> Referrer<'a> {
     /// decoded as the referrer declares (`ie=gbk`), else as UTF-8, else in the engine's
     /// legacy encodings. A URL in the parameter (Google's `/url?q=https://…` redirect) is
     /// not a term.
-    pub fn search_term(&self, engine: &KnownSource) -> Option<String> {
+    pub fn search_term(&self, engine: &KnownSource<'_>) -> Option<String> {
         let query = self.query.as_deref()?;
         let declared = declared_encoding(query);
         engine.term_params().find_map(|param| {
@@ -189,10 +189,10 @@ fn declared_encoding(query: &str) -> Option<&'static Encoding> {
 /// A form-encoded value (`+` is a space, `%XX` a byte) decoded to text: in the declared
 /// encoding if any, else UTF-8, else the first legacy encoding that decodes it without
 /// error, else UTF-8 with replacement characters.
-fn decode_term<'q>(
+fn decode_term<'q, 'c>(
     raw: &'q str,
     declared: Option<&'static Encoding>,
-    charsets: impl Iterator<Item = &'static str>,
+    charsets: impl Iterator<Item = &'c str>,
 ) -> Cow<'q, str> {
     let spaced = if raw.contains('+') {
         Cow::Owned(raw.replace('+', " "))

@@ -20,11 +20,11 @@ pub(super) struct Signals<'a> {
     /// An external referrer (internal ones are dropped before).
     pub referrer: Option<&'a Referrer<'a>>,
     /// The referrer's entry in the source tables.
-    pub referrer_source: Option<KnownSource>,
+    pub referrer_source: Option<KnownSource<'a>>,
     /// utm_source, lowercase.
     pub utm_source: Option<&'a str>,
     /// The known source utm_source names.
-    pub utm_known: Option<KnownSource>,
+    pub utm_known: Option<KnownSource<'a>>,
     /// utm_medium, lowercase.
     pub utm_medium: Option<&'a str>,
     /// Any of utm_source, utm_medium, utm_campaign present.
@@ -130,15 +130,23 @@ impl Signals<'_> {
             .then(|| (Channel::Other, self.campaign_source()))
     }
 
+    /// A referral is named by the site rule's source when one names it, else by the
+    /// referrer's registrable domain.
     fn referral_or_direct(&self) -> Verdict {
-        match self.referrer {
-            Some(referrer) => (Channel::Referral, referrer.registrable_domain().to_string()),
-            None => (Channel::Direct, DIRECT_SOURCE.to_string()),
+        let named = self
+            .referrer_source
+            .filter(|k| k.family == Family::Referral && !k.slug.is_empty());
+        match (self.referrer, named) {
+            (Some(_), Some(known)) => (Channel::Referral, known.slug.to_string()),
+            (Some(referrer), None) => {
+                (Channel::Referral, referrer.registrable_domain().to_string())
+            }
+            (None, _) => (Channel::Direct, DIRECT_SOURCE.to_string()),
         }
     }
 
     /// The referrer's known source, unless it is a plain website.
-    fn known_referrer(&self) -> Option<KnownSource> {
+    fn known_referrer(&self) -> Option<KnownSource<'_>> {
         self.referrer_source
             .filter(|k| k.family != Family::Referral)
     }

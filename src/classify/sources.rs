@@ -42,22 +42,25 @@ impl Family {
 /// A known source: its family, slug and, for search engines, the query parameters that
 /// carry the search term (comma-separated, in the order to try them) and the legacy
 /// encodings a term may be in when it is not UTF-8 (WHATWG labels, in order).
+/// Built-in sources live for the whole process; a site's own rules borrow from its
+/// [`super::Classifier`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct KnownSource {
+pub(super) struct KnownSource<'a> {
     pub family: Family,
-    pub slug: &'static str,
-    term_params: &'static str,
-    charsets: &'static str,
+    /// Empty for plain websites (family referral) that the lists name without a product.
+    pub slug: &'a str,
+    pub(super) term_params: &'a str,
+    pub(super) charsets: &'a str,
 }
 
-impl KnownSource {
+impl<'a> KnownSource<'a> {
     /// The query parameters holding a search term.
-    pub fn term_params(&self) -> impl Iterator<Item = &'static str> {
+    pub fn term_params(&self) -> impl Iterator<Item = &'a str> {
         self.term_params.split(',').filter(|p| !p.is_empty())
     }
 
     /// The legacy encodings of the engine's search terms (`gb2312` for Baidu).
-    pub fn charsets(&self) -> impl Iterator<Item = &'static str> {
+    pub fn charsets(&self) -> impl Iterator<Item = &'a str> {
         self.charsets.split(',').filter(|c| !c.is_empty())
     }
 }
@@ -77,7 +80,7 @@ pub(super) struct ClickId {
 #[derive(Debug)]
 struct HostEntry {
     path: Option<&'static str>,
-    source: KnownSource,
+    source: KnownSource<'static>,
 }
 
 /// All lookup tables.
@@ -86,7 +89,7 @@ pub(super) struct Sources {
     hosts: HashMap<&'static str, Vec<HostEntry>>,
     /// Entries for `name.{}`, keyed by `name`: the name followed by any ICANN public suffix.
     any_suffix: HashMap<&'static str, Vec<HostEntry>>,
-    utm_names: HashMap<&'static str, KnownSource>,
+    utm_names: HashMap<&'static str, KnownSource<'static>>,
     click_ids: HashMap<&'static str, ClickId>,
 }
 
@@ -121,7 +124,7 @@ impl Sources {
                     pattern,
                     KnownSource {
                         family,
-                        slug,
+                        slug: column(slug).unwrap_or(""),
                         term_params: column(params).unwrap_or(""),
                         charsets: column(charsets).unwrap_or(""),
                     },
@@ -155,7 +158,7 @@ impl Sources {
         sources
     }
 
-    fn add_host(&mut self, pattern: &'static str, source: KnownSource) {
+    fn add_host(&mut self, pattern: &'static str, source: KnownSource<'static>) {
         let (host, path) = match pattern.find('/') {
             Some(slash) => (&pattern[..slash], Some(&pattern[slash..])),
             None => (pattern, None),
@@ -176,7 +179,7 @@ impl Sources {
 
     /// The most specific entry for a referrer `host` (lowercase, no port or trailing dot)
     /// and its URL `path`.
-    pub fn by_host(&self, host: &str, path: &str) -> Option<KnownSource> {
+    pub fn by_host(&self, host: &str, path: &str) -> Option<KnownSource<'static>> {
         let icann_suffix = icann_suffix(host);
         parent_domains(host).find_map(|domain| {
             let exact = self.hosts.get(domain).and_then(|e| pick(e, path));
@@ -189,13 +192,13 @@ impl Sources {
 
     /// The entry for an Android app referrer's package name (exact match only: package names
     /// are not domains).
-    pub fn by_app(&self, package: &str) -> Option<KnownSource> {
+    pub fn by_app(&self, package: &str) -> Option<KnownSource<'static>> {
         self.hosts.get(package).and_then(|e| pick(e, "/"))
     }
 
     /// A utm_source value (lowercase) naming a known source: a slug, list name or alias, else
     /// a host (`chatgpt.com`). Plain websites (family referral) are not sources.
-    pub fn by_utm_source(&self, value: &str) -> Option<KnownSource> {
+    pub fn by_utm_source(&self, value: &str) -> Option<KnownSource<'static>> {
         let named = self.utm_names.get(value).copied();
         let hosted = || {
             value
@@ -215,7 +218,7 @@ impl Sources {
 }
 
 /// The first entry whose path prefix `path` has (at a segment boundary), else the plain one.
-fn pick(entries: &[HostEntry], path: &str) -> Option<KnownSource> {
+fn pick(entries: &[HostEntry], path: &str) -> Option<KnownSource<'static>> {
     entries
         .iter()
         .find(|e| e.path.is_none_or(|prefix| path_has_prefix(path, prefix)))
@@ -223,13 +226,13 @@ fn pick(entries: &[HostEntry], path: &str) -> Option<KnownSource> {
 }
 
 /// `/i/grok/x` is under `/i/grok`; `/i/grokker` is not.
-fn path_has_prefix(path: &str, prefix: &str) -> bool {
+pub(super) fn path_has_prefix(path: &str, prefix: &str) -> bool {
     path.strip_prefix(prefix)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
 }
 
 /// `a.b.c`, `b.c`, `c`.
-fn parent_domains(host: &str) -> impl Iterator<Item = &str> {
+pub(super) fn parent_domains(host: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(Some(host), |domain| {
         domain.split_once('.').map(|(_, parent)| parent)
     })

@@ -26,6 +26,7 @@ pub fn demo_site() -> SiteConfig {
     SiteConfig {
         name: generate::SITE_NAME.to_string(),
         hosts: generate::SITE_HOSTS.iter().map(|h| h.to_string()).collect(),
+        internal_hosts: Vec::new(),
         session_timeout_minutes: 30,
         goals: vec![
             GoalConfig {
@@ -39,6 +40,7 @@ pub fn demo_site() -> SiteConfig {
                 kind: GoalKind::Micro,
             },
         ],
+        source_rules: Vec::new(),
     }
 }
 

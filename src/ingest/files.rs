@@ -97,7 +97,7 @@ pub async fn ingest(
         store.next_session_id().await?,
         store.day_salts().await?,
     )
-    .context("compiling the site's goals")?;
+    .map_err(|message| anyhow::anyhow!("site {:?}: {message}", site.name))?;
     let timeout = i64::from(site.session_timeout_minutes) * 60;
     if let Some(latest) = store.latest_hit(&site.name).await? {
         let since = latest - timeout - RESUME_SLACK_SECONDS;

@@ -82,18 +82,21 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// `next_id`: first free session id; `timeout` from the site's config.
-    /// `salts`: the stored day salts, by `YYYY-MM-DD`.
+    /// `salts`: the stored day salts, by `YYYY-MM-DD`. The error names the config key at
+    /// fault (a goal regex or source rule; validated configs have none).
     pub fn new(
         site: &SiteConfig,
         next_id: i64,
         salts: HashMap<String, Vec<u8>>,
-    ) -> Result<Pipeline, regex::Error> {
+    ) -> Result<Pipeline, String> {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
         Ok(Pipeline {
             site: site.name.clone(),
             format: LogFormat::Combined,
-            classifier: Classifier::new(&site.hosts),
-            goals: CompiledGoals::new(&site.goals)?,
+            classifier: site
+                .classifier()
+                .map_err(|(key, message)| format!("{key}: {message}"))?,
+            goals: CompiledGoals::new(&site.goals).map_err(|err| format!("goals: {err}"))?,
             sessionizer: Sessionizer::new(timeout, next_id),
             salts: salts
                 .into_iter()
