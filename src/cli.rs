@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::report::ConversionsBy;
 use crate::report::table::OutputFormat;
+use crate::report::{ConversionsBy, CrawlersBy};
 
 const ABOUT: &str = "Where AI assistants send a site traffic, and whether it converts.";
 
@@ -169,6 +169,36 @@ confidence interval of the rate (ci_low, ci_high).
 Without --goal a conversion is a session that reached at least one macro goal; with --goal it \
 is a session that reached that goal. Days are UTC and both ends are inclusive.")]
     Conversions(ConversionsArgs),
+    /// AI crawler and agent requests per agent, path or purpose, with status classes
+    #[command(long_about = "\
+AI crawler and agent requests per agent, path or purpose, with their response status classes.
+
+Every request counts, pages or not (robots.txt, images, 404s). purpose is training (collecting \
+training data: GPTBot, ClaudeBot, CCBot…), search_index (building an AI answer engine's index: \
+OAI-SearchBot, PerplexityBot…) or user_fetch (an assistant reading the page to answer someone \
+right now: ChatGPT-User, Perplexity-User, Claude-User…). Other bots are skipped at ingest and \
+not listed. Days are UTC and both ends are inclusive.")]
+    Crawlers(CrawlersArgs),
+    /// Pages AI assistants read for users (user_fetch) beside the visitors AI sent them
+    #[command(
+        name = "ai-pages",
+        long_about = "\
+Which pages AI assistants read on behalf of users, and which of those send visitors: per path, \
+the user_fetch requests of AI agents (ChatGPT-User, Perplexity-User, Claude-User…) and the \
+number of agents, beside the sessions AI assistants referred to that path, their macro \
+conversions and the number of assistants. A page read often that sends nobody is cited \
+without a click; a page that sends visitors without being read was found another way."
+    )]
+    AiPages(AiPagesArgs),
+    /// External referrer hosts by sessions; --unclassified for hosts no list or rule names
+    #[command(long_about = "\
+External referrer hosts by sessions, with the channel and source each was classified as.
+
+With --unclassified, only hosts that fell into `referral` and that no built-in list or site \
+rule names now: a new AI assistant shows up here first. Add it to the site's config as \
+[[sites.source_rules]] (host, channel, source); it then drops off this list, and the next \
+ingest classifies it (sessions already stored keep their channel).")]
+    Referrers(ReferrersArgs),
 }
 
 #[derive(Debug, Args)]
@@ -184,19 +214,85 @@ pub struct ConversionsArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct FilterArgs {
+pub struct CrawlersArgs {
+    /// Group by agent, path or purpose
+    #[arg(long, value_enum, default_value = "agent")]
+    pub by: CrawlersBy,
+    /// Only this purpose
+    #[arg(long, value_enum)]
+    pub purpose: Option<PurposeArg>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// At most this many rows, most requests first (0: all)
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// An AI crawler's purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PurposeArg {
+    /// Collecting training data
+    #[value(name = "training")]
+    Training,
+    /// Building an AI answer engine's index
+    #[value(name = "search_index")]
+    SearchIndex,
+    /// Reading a page to answer someone right now
+    #[value(name = "user_fetch")]
+    UserFetch,
+}
+
+#[derive(Debug, Args)]
+pub struct AiPagesArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// At most this many rows, most user_fetch requests first (0: all)
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReferrersArgs {
+    /// Only referral hosts that no built-in list or site rule names
+    #[arg(long)]
+    pub unclassified: bool,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// At most this many rows, most sessions first (0: all)
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Which site and days a report covers.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
     /// Only this site
     #[arg(long)]
     pub site: Option<String>,
-    /// Count sessions that reached this goal instead of any macro goal
-    #[arg(long)]
-    pub goal: Option<String>,
     /// First day, YYYY-MM-DD (UTC)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub from: Option<String>,
     /// Last day, YYYY-MM-DD (UTC, inclusive)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Count sessions that reached this goal instead of any macro goal
+    #[arg(long)]
+    pub goal: Option<String>,
 }
 
 #[derive(Debug, Args)]

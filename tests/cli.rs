@@ -57,6 +57,14 @@ fn help_explains_every_command() {
     ] {
         assert!(text.contains(command), "--help lacks {command}: {text}");
     }
+    let out = aivis(dir.path(), &["report", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for report in ["conversions", "crawlers", "ai-pages", "referrers"] {
+        assert!(
+            text.contains(report),
+            "report --help lacks {report}: {text}"
+        );
+    }
     let out = aivis(dir.path(), &["ingest", "--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -314,6 +322,99 @@ fn demo_runs_offline_and_prints_ai_against_search() {
             .join("\n")
     };
     assert_eq!(strip(&text), strip(&String::from_utf8_lossy(&again.stdout)));
+    assert!(
+        text.contains("ChatGPT-User") && text.contains("user_fetch"),
+        "{text}"
+    );
+}
+
+/// Runs `aivis report …` on the demo database.
+fn demo_report(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aivis"))
+        .arg("report")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AIVIS_CONFIG")
+        .env("AIVIS_DATABASE_URL", "sqlite://aivis-demo.db")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run aivis")
+}
+
+#[test]
+fn crawler_page_and_referrer_reports_print_for_people_and_programs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aivis(dir.path(), &["demo", "--sessions", "1500", "--days", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = demo_report(
+        dir.path(),
+        &["crawlers", "--by", "purpose", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let purposes: Vec<&str> = rows
+        .iter()
+        .map(|r| r["purpose"].as_str().unwrap())
+        .collect();
+    let mut sorted = purposes.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["search_index", "training", "user_fetch"]);
+
+    let out = demo_report(
+        dir.path(),
+        &[
+            "crawlers",
+            "--by",
+            "path",
+            "--purpose",
+            "user_fetch",
+            "--limit",
+            "3",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 4, "header and 3 rows: {text}");
+    assert!(
+        text.starts_with("path,hits,training,search_index,user_fetch"),
+        "{text}"
+    );
+
+    let out = demo_report(dir.path(), &["ai-pages", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["user_fetches"].as_i64() > Some(0) && r["ai_sessions"].as_i64() > Some(0))
+    );
+
+    let out = demo_report(
+        dir.path(),
+        &[
+            "referrers",
+            "--unclassified",
+            "--format",
+            "json",
+            "--limit",
+            "0",
+        ],
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["channel"] == "referral"), "{rows:?}");
+    let hosts: Vec<&str> = rows
+        .iter()
+        .map(|r| r["referrer_host"].as_str().unwrap())
+        .collect();
+    assert!(hosts.contains(&"www.g2.com"), "{hosts:?}");
+
+    let out = demo_report(dir.path(), &["crawlers", "--purpose", "scraping"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = demo_report(dir.path(), &["ai-pages", "--from", "2026-13-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--from"), "{}", stderr(&out));
 }
 
 #[test]

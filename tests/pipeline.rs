@@ -11,7 +11,7 @@ use aivis::demo::demo_site;
 use aivis::demo::generate::{GroundTruth, OutputFormat};
 use aivis::ingest::{IngestOptions, IngestSummary, Input, ingest};
 use aivis::report::table::{Table, Value};
-use aivis::report::{self, ConversionsBy, Filters};
+use aivis::report::{self, ConversionsBy, CrawlersBy, Filters};
 use aivis::store::Store;
 use common::{TestDb, small_spec, spec_with_format, write_log};
 
@@ -71,6 +71,43 @@ async fn by_source(store: &Store, goal: Option<&str>) -> Counts {
     )
 }
 
+/// (agent, purpose) → (hits, status_2xx, status_4xx) from `report crawlers --by agent`.
+type CrawlerCounts = BTreeMap<(String, String), (i64, i64, i64)>;
+
+async fn by_agent(store: &Store) -> CrawlerCounts {
+    let table = report::crawlers(store, CrawlersBy::Agent, &Filters::default(), None)
+        .await
+        .unwrap();
+    let col = |name: &str| table.column(name).unwrap();
+    let (agent, purpose, hits) = (col("agent"), col("purpose"), col("hits"));
+    let (ok, refused) = (col("status_2xx"), col("status_4xx"));
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                (text(&r[agent]), text(&r[purpose])),
+                (
+                    r[hits].as_i64().unwrap(),
+                    r[ok].as_i64().unwrap(),
+                    r[refused].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn truth_crawlers(truth: &GroundTruth) -> CrawlerCounts {
+    truth
+        .ai_crawlers
+        .iter()
+        .map(|(key, t)| {
+            let counts = (t.hits as i64, t.status_2xx as i64, t.status_4xx as i64);
+            (key.clone(), counts)
+        })
+        .collect()
+}
+
 async fn run(store: &Store, inputs: Vec<Input>, batch_lines: u64) -> IngestSummary {
     let options = IngestOptions {
         batch_lines,
@@ -122,6 +159,9 @@ async fn reproduces_ground_truth_on_both_backends() {
             db.name
         );
         assert_rollups_consistent(&store).await;
+        let crawlers = by_agent(&store).await;
+        assert_eq!(crawlers, truth_crawlers(&truth), "{}", db.name);
+        assert!(crawlers.contains_key(&("ChatGPT-User".into(), "user_fetch".into())));
         store.close().await;
         db.drop_db().await;
     }
@@ -167,6 +207,12 @@ async fn reingesting_the_same_file_counts_nothing_twice() {
         run(&store, vec![Input::File(log.clone())], 5000).await;
         let second = run(&store, vec![Input::File(log.clone())], 5000).await;
         assert_eq!(second.lines_read, 0, "{}", db.name);
+        assert_eq!(
+            by_agent(&store).await,
+            truth_crawlers(&truth),
+            "{}",
+            db.name
+        );
         assert_eq!(second.sessions, 0, "{}", db.name);
         assert_eq!(
             by_source(&store, None).await,
@@ -249,12 +295,207 @@ async fn a_log_split_in_two_files_counts_like_one() {
             db.name
         );
         assert_eq!(
+            by_agent(&store).await,
+            truth_crawlers(&truth),
+            "{}",
+            db.name
+        );
+        assert_eq!(
             by_source(&store, Some("newsletter")).await,
             truth_counts(&truth, true),
             "{}",
             db.name
         );
         assert_rollups_consistent(&store).await;
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+/// A small hand-written log: AI agents reading pages, and visitors AI assistants and other
+/// sites sent.
+fn ai_reading_log() -> String {
+    const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    const CHATGPT_USER: &str = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot";
+    const GPTBOT: &str = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)";
+    let lines = [
+        ("20.1.1.1", "10:00:00", "/guide?x=1", 200, "-", CHATGPT_USER),
+        ("20.1.1.1", "10:00:05", "/guide", 200, "-", CHATGPT_USER),
+        ("20.1.1.1", "10:00:09", "/pricing", 200, "-", CHATGPT_USER),
+        ("20.1.1.1", "10:00:12", "/old", 404, "-", CHATGPT_USER),
+        ("20.2.2.2", "10:01:00", "/guide", 200, "-", GPTBOT),
+        ("20.2.2.2", "10:01:01", "/robots.txt", 200, "-", GPTBOT),
+        (
+            "10.0.0.1",
+            "10:02:00",
+            "/guide",
+            200,
+            "https://chatgpt.com/",
+            BROWSER,
+        ),
+        (
+            "10.0.0.2",
+            "10:03:00",
+            "/pricing",
+            200,
+            "https://www.perplexity.ai/search?q=x",
+            BROWSER,
+        ),
+        (
+            "10.0.0.3",
+            "10:04:00",
+            "/guide",
+            200,
+            "https://chat.newai.example/c/1",
+            BROWSER,
+        ),
+        (
+            "10.0.0.4",
+            "10:05:00",
+            "/",
+            200,
+            "https://blog.example.org/post",
+            BROWSER,
+        ),
+        (
+            "10.0.0.5",
+            "10:06:00",
+            "/",
+            200,
+            "https://blog.example.org/other",
+            BROWSER,
+        ),
+        (
+            "10.0.0.6",
+            "10:07:00",
+            "/",
+            200,
+            "https://news.ycombinator.com/item?id=1",
+            BROWSER,
+        ),
+    ];
+    lines
+        .iter()
+        .map(|(ip, time, target, status, referrer, agent)| {
+            format!(
+                "{ip} - - [02/Nov/2026:{time} +0000] \"GET {target} HTTP/1.1\" {status} 512 \"{referrer}\" \"{agent}\"\n"
+            )
+        })
+        .collect()
+}
+
+/// The rows of `table` as text, `|`-joined, for compact comparisons.
+fn rows(table: &Table, columns: &[&str]) -> Vec<String> {
+    let indices: Vec<usize> = columns.iter().map(|c| table.column(c).unwrap()).collect();
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            indices
+                .iter()
+                .map(|&i| match &row[i] {
+                    Value::Text(t) => t.clone(),
+                    Value::Int(n) => n.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crawler_pages_and_unclassified_referrers_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ai.log");
+    std::fs::write(&log, ai_reading_log()).unwrap();
+    let mut with_rule = demo_site();
+    with_rule
+        .source_rules
+        .push(aivis::config::SourceRuleConfig {
+            host: Some("chat.newai.example".into()),
+            utm_source: None,
+            channel: "ai_assistant".into(),
+            source: "newai".into(),
+            search_params: Vec::new(),
+        });
+    let with_rule = with_rule.classifier().unwrap();
+    let plain = demo_site().classifier().unwrap();
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        run(&store, vec![Input::File(log.clone())], 1000).await;
+        let filters = Filters::default();
+
+        let pages = report::ai_pages(&store, &filters).await.unwrap();
+        let columns = [
+            "path",
+            "user_fetches",
+            "fetch_agents",
+            "ai_sessions",
+            "ai_conversions",
+            "ai_sources",
+        ];
+        assert_eq!(
+            rows(&pages, &columns),
+            ["/guide|2|1|1|0|1", "/pricing|1|1|1|0|1", "/old|1|1|0|0|0"],
+            "{}",
+            db.name
+        );
+
+        let purposes = report::crawlers(&store, CrawlersBy::Purpose, &filters, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(
+                &purposes,
+                &[
+                    "purpose",
+                    "agents",
+                    "hits",
+                    "paths",
+                    "status_2xx",
+                    "status_4xx"
+                ]
+            ),
+            ["user_fetch|1|4|3|3|1", "training|1|2|2|2|0"],
+            "{}",
+            db.name
+        );
+        let paths = report::crawlers(&store, CrawlersBy::Path, &filters, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(
+                &paths,
+                &["path", "hits", "training", "user_fetch", "agents"]
+            )[0],
+            "/guide|3|1|2|2",
+            "{}",
+            db.name
+        );
+
+        let is_named = |_: &str, host: &str| plain.names_referrer_host(host);
+        let unclassified = report::referrers(&store, &filters, Some(&is_named))
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(&unclassified, &["referrer_host", "source", "sessions"]),
+            [
+                "blog.example.org|example.org|2",
+                "chat.newai.example|newai.example|1",
+                "news.ycombinator.com|ycombinator.com|1"
+            ],
+            "{}",
+            db.name
+        );
+        // Once a rule names the new assistant, it drops off the list.
+        let is_named = |_: &str, host: &str| with_rule.names_referrer_host(host);
+        let unclassified = report::referrers(&store, &filters, Some(&is_named))
+            .await
+            .unwrap();
+        assert_eq!(unclassified.rows.len(), 2, "{}", db.name);
+        let all = report::referrers(&store, &filters, None).await.unwrap();
+        assert_eq!(all.rows.len(), 5, "{}", db.name);
         store.close().await;
         db.drop_db().await;
     }

@@ -3,6 +3,7 @@
 //! `main` can exit with code 2; everything else exits with 1.
 
 mod classify;
+mod report;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -10,14 +11,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{
-    Cli, Command, ConversionsArgs, IngestArgs, InitArgs, LogFormatArg, QueryArgs, ReportCommand,
-};
+use crate::cli::{Cli, Command, IngestArgs, InitArgs, LogFormatArg, QueryArgs};
 use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings};
 use crate::ingest::parse::LogFormat;
 use crate::ingest::{FormatChoice, IngestOptions, IngestSummary, Input, ingest};
+use crate::report::ReportError;
 use crate::report::library::{LIBRARY, QueryFile};
-use crate::report::{self, Filters, ReportError};
 use crate::store::Store;
 
 /// A mistake in how aivis was called or configured (exit code 2).
@@ -49,9 +48,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Report(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
-            match args.report {
-                ReportCommand::Conversions(args) => conversions(&settings, &args).await,
-            }
+            report::run(&settings, args.report).await
         }
         Command::Query(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
@@ -166,36 +163,6 @@ pub fn describe_summary(summary: &IngestSummary) -> String {
     out
 }
 
-fn check_day(flag: &str, value: &Option<String>) -> Result<(), UsageError> {
-    match value {
-        Some(day) if crate::day::parse_day(day).is_none() => Err(UsageError(format!(
-            "{flag} {day:?} is not a date in the form YYYY-MM-DD"
-        ))),
-        _ => Ok(()),
-    }
-}
-
-async fn conversions(settings: &Settings, args: &ConversionsArgs) -> Result<()> {
-    let f = &args.filters;
-    check_day("--from", &f.from)?;
-    check_day("--to", &f.to)?;
-    if let Some(site) = &f.site
-        && !settings.sites.is_empty()
-    {
-        settings.site(Some(site)).map_err(UsageError)?;
-    }
-    let filters = Filters {
-        site: f.site.clone(),
-        goal: f.goal.clone(),
-        from: f.from.clone(),
-        to: f.to.clone(),
-    };
-    let store = Store::connect(&settings.database_url).await?;
-    let table = report::conversions(&store, args.by, &filters).await?;
-    store.close().await;
-    print_out(&table.render(args.format))
-}
-
 async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
     if args.list {
         let mut out = String::new();
@@ -219,7 +186,7 @@ async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
     let file = load_query(name)?;
     let params = parse_params(&args.params)?;
     let store = Store::connect(&settings.database_url).await?;
-    let table = report::run_file(&store, &file, &params).await?;
+    let table = crate::report::run_file(&store, &file, &params).await?;
     store.close().await;
     print_out(&table.render(args.format))
 }

@@ -190,6 +190,20 @@ impl Classifier {
         Referrer::parse(referrer).is_some_and(|r| self.is_internal_host(&r.host))
     }
 
+    /// True when `host`, a referrer host as stored (a domain or an Android app's package),
+    /// is internal or named as a source by a site rule or the built-in lists. Plain websites
+    /// (a referral the lists know only as a website) are not named.
+    pub fn names_referrer_host(&self, host: &str) -> bool {
+        let named = |known: Option<KnownSource<'_>>| known.is_some_and(|k| !k.slug.is_empty());
+        self.is_internal_host(host)
+            || named(
+                self.overrides
+                    .by_host(host, "/")
+                    .or_else(|| SOURCES.by_host(host, "/")),
+            )
+            || named(self.overrides.by_app(host).or_else(|| SOURCES.by_app(host)))
+    }
+
     fn is_internal_host(&self, host: &str) -> bool {
         self.internal_hosts
             .iter()

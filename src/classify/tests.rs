@@ -914,3 +914,22 @@ fn internal_hosts_from_the_config_start_no_session_source() {
     );
     check_site(Some("https://www.acme.test/"), "/", "direct", "(direct)");
 }
+
+#[test]
+fn referrer_hosts_named_by_rules_lists_or_the_site() {
+    let site = site_with_rules();
+    for host in [
+        "chat.newai.example",
+        "news.ycombinator.com",
+        "chatgpt.com",
+        "www.google.de",
+        "com.google.android.gm",
+        "checkout.pay.example",
+    ] {
+        assert!(site.names_referrer_host(host), "{host}");
+    }
+    for host in ["blog.example.org", "docs.google.com", "newai.example"] {
+        assert!(!site.names_referrer_host(host), "{host}");
+    }
+    assert!(!classifier().names_referrer_host("news.ycombinator.com"));
+}

@@ -17,7 +17,7 @@ use crate::app::{UsageError, describe_summary, print_out};
 use crate::cli::{DemoArgs, LogFormatArg};
 use crate::config::{GoalConfig, GoalKind, SiteConfig};
 use crate::ingest::{IngestOptions, Input, ingest};
-use crate::report::{self, ConversionsBy, Filters};
+use crate::report::{self, ConversionsBy, CrawlersBy, Filters};
 use crate::store::Store;
 use generate::{GroundTruth, OutputFormat, TrafficSpec};
 
@@ -141,9 +141,19 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
         report::conversions(&store, ConversionsBy::Channel, &Filters::default()).await?;
     out.push_str("\nConversions (macro goal: purchase) by channel:\n\n");
     out.push_str(&by_channel.to_text_table());
+    let crawlers = report::crawlers(&store, CrawlersBy::Agent, &Filters::default(), None).await?;
+    out.push_str(
+        "\nAI crawlers and agents (every request; user_fetch = reading for a user now):\n\n",
+    );
+    out.push_str(&crawlers.to_text_table());
+    let mut pages = report::ai_pages(&store, &Filters::default()).await?;
+    pages.rows.truncate(5);
+    out.push_str("\nPages AI reads for users, beside the visitors AI sends (top 5):\n\n");
+    out.push_str(&pages.to_text_table());
     out.push_str(&format!(
-        "\nThe demo database stays at {} (log: {}). Try:\n  aivis query conversions_by_source \
-         --format csv  (with AIVIS_DATABASE_URL={url})\n",
+        "\nThe demo database stays at {} (log: {}). Try, with AIVIS_DATABASE_URL={url}:\n  \
+         aivis query conversions_by_source --format csv\n  aivis report crawlers --by path\n  \
+         aivis report referrers --unclassified\n",
         args.db.display(),
         log_path.display()
     ));

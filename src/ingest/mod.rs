@@ -1,7 +1,7 @@
 //! Ingest: access-log files to stored sessions, conversions and rollups, exactly once.
 //!
 //! Submodules: [`parse`] (one log line → hit, per format; pure), [`sessionize`] (pageviews →
-//! sessions; pure), [`lines`] (capped line reading), [`pipeline`] (the per-line steps:
+//! sessions; pure), [`crawlers`] (AI crawler requests per day, agent and path; pure), [`lines`] (capped line reading), [`pipeline`] (the per-line steps:
 //! filter, visitor key, classify, goals) and [`files`] (inputs, fingerprints, checkpoints and
 //! the reader/committer threads).
 //!
@@ -11,6 +11,7 @@
 //! loses nor duplicates anything: the next run starts exactly after the last commit. Sessions
 //! still open at a commit are stored and re-read by the next run.
 
+pub mod crawlers;
 pub mod files;
 pub mod lines;
 pub mod parse;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::crawlers::CrawlerTally;
 use super::parse::{Hit, LogFormat, parse_line};
 use super::sessionize::{
     Changes, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, visitor_key,
@@ -77,6 +78,7 @@ pub struct Pipeline {
     /// Salts created since the last commit: (day, salt).
     new_salts: Vec<(String, Vec<u8>)>,
     bots: BotCache,
+    crawlers: CrawlerTally,
     pub summary: IngestSummary,
 }
 
@@ -104,6 +106,7 @@ impl Pipeline {
                 .collect(),
             new_salts: Vec::new(),
             bots: BotCache::default(),
+            crawlers: CrawlerTally::default(),
             summary: IngestSummary {
                 site: site.name.clone(),
                 ..IngestSummary::default()
@@ -159,6 +162,7 @@ impl Pipeline {
     pub fn take_changes(&mut self) -> Changes {
         let mut changes = self.sessionizer.take_changes(&self.goals);
         changes.new_salts = std::mem::take(&mut self.new_salts);
+        changes.crawlers = self.crawlers.take();
         self.summary.conversions += changes.conversions.len() as u64;
         changes
     }
@@ -201,8 +205,17 @@ impl Pipeline {
                 return;
             }
         };
-        let bot = self.format.has_user_agent() && self.bots.is_bot(&hit.user_agent);
-        if let Some(reason) = not_a_pageview(&hit, bot) {
+        let bot = if self.format.has_user_agent() {
+            self.bots.bot(&hit.user_agent)
+        } else {
+            None
+        };
+        if let Some(agent) = bot.filter(|agent| agent.purpose.is_some()) {
+            let path = landing_path(&hit.target);
+            self.crawlers
+                .record(agent, day_text(hit.ts), path, hit.status);
+        }
+        if let Some(reason) = not_a_pageview(&hit, bot.is_some()) {
             self.skip(reason);
             return;
         }

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 
 use sha2::{Digest, Sha256};
 
+use super::crawlers::{CrawlerCounts, CrawlerKey};
 use crate::classify::cap;
 use crate::config::CompiledGoals;
 use crate::day::day_text;
@@ -265,6 +266,8 @@ pub struct Changes {
     pub goals: HashMap<(TrafficKey, String), i64>,
     /// Day salts first used in this batch: (day, salt).
     pub new_salts: Vec<(String, Vec<u8>)>,
+    /// AI crawler requests counted in this batch, in key order.
+    pub crawlers: Vec<(CrawlerKey, CrawlerCounts)>,
 }
 
 impl Changes {
@@ -273,6 +276,7 @@ impl Changes {
             && self.updates.is_empty()
             && self.conversions.is_empty()
             && self.new_salts.is_empty()
+            && self.crawlers.is_empty()
     }
 
     fn record(&mut self, session: &Session, goals: &CompiledGoals, macro_mask: u64) {

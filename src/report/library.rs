@@ -39,6 +39,20 @@ pub const LIBRARY: &[(&str, &str)] = &[
         include_str!("../../queries/top_landing_pages_ai.sql"),
     ),
     (
+        "crawlers_by_agent",
+        include_str!("../../queries/crawlers_by_agent.sql"),
+    ),
+    (
+        "crawlers_by_purpose",
+        include_str!("../../queries/crawlers_by_purpose.sql"),
+    ),
+    (
+        "crawlers_by_path",
+        include_str!("../../queries/crawlers_by_path.sql"),
+    ),
+    ("ai_pages", include_str!("../../queries/ai_pages.sql")),
+    ("referrers", include_str!("../../queries/referrers.sql")),
+    (
         "rollup_check",
         include_str!("../../queries/rollup_check.sql"),
     ),

@@ -8,6 +8,7 @@ pub mod table;
 use std::collections::BTreeMap;
 
 use crate::analysis::{Z_95, wilson};
+use crate::classify::AiPurpose;
 use crate::store::{Store, StoreError};
 use library::{QueryFile, prepare};
 use table::{Table, Value};
@@ -64,6 +65,72 @@ pub async fn conversions(
     };
     let table = run_named(store, name, &filters.params()).await?;
     Ok(with_rates(table))
+}
+
+/// Grouping of the AI crawler report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrawlersBy {
+    Agent,
+    Path,
+    Purpose,
+}
+
+/// AI crawler and agent requests per agent, path or purpose; `purpose` keeps one purpose
+/// (`training`, `search_index`, `user_fetch`).
+pub async fn crawlers(
+    store: &Store,
+    by: CrawlersBy,
+    filters: &Filters,
+    purpose: Option<AiPurpose>,
+) -> Result<Table, ReportError> {
+    let name = match by {
+        CrawlersBy::Agent => "crawlers_by_agent",
+        CrawlersBy::Path => "crawlers_by_path",
+        CrawlersBy::Purpose => "crawlers_by_purpose",
+    };
+    let mut params = filters.params();
+    if let Some(purpose) = purpose {
+        params.insert("purpose".into(), purpose.as_str().into());
+    }
+    run_named(store, name, &params).await
+}
+
+/// Per path: AI agents' user_fetch requests beside the sessions AI assistants referred there.
+pub async fn ai_pages(store: &Store, filters: &Filters) -> Result<Table, ReportError> {
+    run_named(store, "ai_pages", &filters.params()).await
+}
+
+/// Whether a site's config names a referrer host: `(site, host) -> bool`.
+pub type NamesHost<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// External referrer hosts by sessions. With `unclassified`, only hosts that fell into
+/// `referral` and for which `is_named(site, host)` is false (no list entry or site rule
+/// names them now: a rule added since their sessions were stored drops them off the list).
+pub async fn referrers(
+    store: &Store,
+    filters: &Filters,
+    unclassified: Option<NamesHost<'_>>,
+) -> Result<Table, ReportError> {
+    let mut params = filters.params();
+    if unclassified.is_some() {
+        params.insert("channel".into(), "referral".into());
+    }
+    let mut table = run_named(store, "referrers", &params).await?;
+    if let Some(is_named) = unclassified {
+        let (site, host) = (table.column("site"), table.column("referrer_host"));
+        if let (Some(site), Some(host)) = (site, host) {
+            table.rows.retain(|row| {
+                match (
+                    row.get(site).and_then(Value::as_str),
+                    row.get(host).and_then(Value::as_str),
+                ) {
+                    (Some(site), Some(host)) => !is_named(site, host),
+                    _ => true,
+                }
+            });
+        }
+    }
+    Ok(table)
 }
 
 /// Runs a library query by name with `name=value` parameters.

@@ -22,6 +22,13 @@ impl Value {
         }
     }
 
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(v) => Some(v),
+            _ => None,
+        }
+    }
+
     fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,

@@ -1,5 +1,5 @@
 //! Writing one ingest batch: new day salts, new sessions, updates of sessions that continued,
-//! conversions, the daily rollups and the file checkpoint, all in one transaction, so a crash
+//! conversions, the daily rollups (traffic, goals, AI crawlers) and the file checkpoint, all in one transaction, so a crash
 //! loses and duplicates nothing.
 //!
 //! The statements and the rows they bind are defined once here ([`Cell`] rows, multi-row
@@ -67,6 +67,17 @@ const DAILY_GOALS: Insert = Insert {
     head: "INSERT INTO daily_goals (site, day, channel, source, goal, conversions)",
     tail: "ON CONFLICT (site, day, channel, source, goal) DO UPDATE SET \
            conversions = daily_goals.conversions + excluded.conversions",
+};
+
+const DAILY_CRAWLERS: Insert = Insert {
+    head: "INSERT INTO daily_crawlers (site, day, agent, operator, purpose, path, hits, \
+           status_2xx, status_3xx, status_4xx, status_5xx)",
+    tail: "ON CONFLICT (site, day, agent, path) DO UPDATE SET \
+           hits = daily_crawlers.hits + excluded.hits, \
+           status_2xx = daily_crawlers.status_2xx + excluded.status_2xx, \
+           status_3xx = daily_crawlers.status_3xx + excluded.status_3xx, \
+           status_4xx = daily_crawlers.status_4xx + excluded.status_4xx, \
+           status_5xx = daily_crawlers.status_5xx + excluded.status_5xx",
 };
 
 /// Salts of days first seen in this batch. If one exists already (another ingest got there
@@ -163,6 +174,29 @@ fn goal_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 6]> {
                 Cell::Text(&key.source),
                 Cell::Text(goal),
                 Cell::Int(*count),
+            ]
+        })
+        .collect()
+}
+
+/// The crawler rollup increments (already in key order).
+fn crawler_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 11]> {
+    changes
+        .crawlers
+        .iter()
+        .map(|(key, counts)| {
+            [
+                Cell::Text(site),
+                Cell::Text(&key.day),
+                Cell::Text(key.agent),
+                counts.operator.map_or(Cell::Null, Cell::Text),
+                Cell::Text(counts.purpose.as_str()),
+                Cell::Text(&key.path),
+                Cell::Int(counts.hits),
+                Cell::Int(counts.status_2xx),
+                Cell::Int(counts.status_3xx),
+                Cell::Int(counts.status_4xx),
+                Cell::Int(counts.status_5xx),
             ]
         })
         .collect()
@@ -338,6 +372,13 @@ async fn commit_through_pool(
     )
     .await?;
     insert_all(&mut tx, backend, &DAILY_GOALS, &goal_rows(site, changes)).await?;
+    insert_all(
+        &mut tx,
+        backend,
+        &DAILY_CRAWLERS,
+        &crawler_rows(site, changes),
+    )
+    .await?;
     execute(
         &mut tx,
         SAVE_CHECKPOINT.to_string(),
@@ -447,6 +488,7 @@ impl SqliteFileWriter {
         }
         sqlite_insert_all(&tx, &DAILY_TRAFFIC, &traffic_rows(site, changes))?;
         sqlite_insert_all(&tx, &DAILY_GOALS, &goal_rows(site, changes))?;
+        sqlite_insert_all(&tx, &DAILY_CRAWLERS, &crawler_rows(site, changes))?;
         tx.prepare_cached(SAVE_CHECKPOINT)?
             .execute(rusqlite::params_from_iter(checkpoint_row(checkpoint)))?;
         tx.commit()?;
@@ -520,8 +562,15 @@ mod tests {
                 conversions: 1,
             },
         );
-        changes.goals.insert((key, "purchase".into()), 1);
+        changes.goals.insert((key.clone(), "purchase".into()), 1);
         changes.new_salts.push(("2026-11-24".into(), vec![7; 32]));
+        let mut crawlers = crate::ingest::crawlers::CrawlerTally::default();
+        let user = crate::classify::bot("ChatGPT-User/1.0").unwrap();
+        let training = crate::classify::bot("GPTBot/1.2").unwrap();
+        for (agent, status) in [(user, 200), (user, 404), (training, 200), (training, 301)] {
+            crawlers.record(agent, key.day.clone(), "/pricing".into(), status);
+        }
+        changes.crawlers = crawlers.take();
         changes
     }
 
@@ -546,6 +595,8 @@ mod tests {
             "SELECT site, day, channel, source, goal, conversions FROM daily_goals",
             "SELECT site, file_id, path, byte_offset, lines FROM ingest_checkpoints",
             "SELECT day, salt FROM day_salts",
+            "SELECT site, day, agent, operator, purpose, path, hits, status_2xx, status_3xx, \
+             status_4xx, status_5xx FROM daily_crawlers ORDER BY agent",
         ];
         let mut out = Vec::new();
         for sql in queries {
@@ -579,6 +630,7 @@ mod tests {
         assert!(written[0].contains("\"chatgpt.com\""), "{}", written[0]);
         // The update landed after the insert of the same batch.
         assert!(written[0].contains("1795009999"), "{}", written[0]);
+        assert!(written[6].contains("\"user_fetch\""), "{}", written[6]);
     }
 
     #[test]

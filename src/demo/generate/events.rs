@@ -450,8 +450,14 @@ impl Traffic {
             host: self.rng.between(2, 254) as u8,
         };
         let mut second = self.rng.between(0, SECONDS_PER_DAY as u32 - 1);
+        // An assistant fetching for a user reads the page it was asked about.
+        let user_fetch = bot.ai.is_some_and(|(_, purpose)| purpose == "user_fetch");
         for _ in 0..lines {
-            let (target, status) = self.bot_target();
+            let (target, status) = if user_fetch {
+                (self.page(&BROWSE_SECTIONS), 200)
+            } else {
+                self.bot_target()
+            };
             let request = Request {
                 verdict: Verdict::Bot,
                 client,

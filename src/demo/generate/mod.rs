@@ -118,6 +118,18 @@ pub struct GroundTruth {
     pub malformed_lines: u64,
     /// Keyed by (channel, source); only entries with sessions.
     pub by_source: BTreeMap<(String, String), SourceTruth>,
+    /// AI crawler and agent requests (part of `bot_lines`), keyed by (agent, purpose).
+    pub ai_crawlers: BTreeMap<(String, String), CrawlerTruth>,
+}
+
+/// What an AI crawler or agent requested.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrawlerTruth {
+    pub hits: u64,
+    /// Requests answered 2xx.
+    pub status_2xx: u64,
+    /// Requests answered 4xx.
+    pub status_4xx: u64,
 }
 
 /// Writes the log for `spec` to `out` and returns its ground truth. Fails only when `out`

@@ -61,7 +61,10 @@ impl<'o> LogWriter<'o> {
         self.valid_lines += 1;
         match request.verdict {
             Verdict::Pageview => truth.pageviews += 1,
-            Verdict::Bot => truth.bot_lines += 1,
+            Verdict::Bot => {
+                truth.bot_lines += 1;
+                count_ai_crawler(request, truth);
+            }
             Verdict::Asset => truth.asset_lines += 1,
             Verdict::NonPage => truth.non_page_lines += 1,
         }
@@ -297,4 +300,25 @@ pub(super) fn write_visitor_address(f: &mut fmt::Formatter<'_>, n: u64) -> fmt::
         (m >> 8) & 0xFF,
         m & 0xFF
     )
+}
+
+/// Counts a bot's request under its AI agent name and purpose, when it is an AI agent.
+fn count_ai_crawler(request: &Request, truth: &mut GroundTruth) {
+    let Some((name, purpose)) = BOTS
+        .iter()
+        .find(|bot| bot.agent == request.agent)
+        .and_then(|bot| bot.ai)
+    else {
+        return;
+    };
+    let counts = truth
+        .ai_crawlers
+        .entry((name.to_string(), purpose.to_string()))
+        .or_default();
+    counts.hits += 1;
+    match request.status {
+        200..=299 => counts.status_2xx += 1,
+        400..=499 => counts.status_4xx += 1,
+        _ => {}
+    }
 }
