@@ -223,12 +223,8 @@ pub struct CrawlersArgs {
     pub purpose: Option<PurposeArg>,
     #[command(flatten)]
     pub period: PeriodArgs,
-    /// At most this many rows, most requests first (0: all)
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub output: RankedOutput,
 }
 
 /// An AI crawler's purpose.
@@ -249,12 +245,8 @@ pub enum PurposeArg {
 pub struct AiPagesArgs {
     #[command(flatten)]
     pub period: PeriodArgs,
-    /// At most this many rows, most user_fetch requests first (0: all)
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub output: RankedOutput,
 }
 
 #[derive(Debug, Args)]
@@ -264,7 +256,14 @@ pub struct ReferrersArgs {
     pub unclassified: bool,
     #[command(flatten)]
     pub period: PeriodArgs,
-    /// At most this many rows, most sessions first (0: all)
+    #[command(flatten)]
+    pub output: RankedOutput,
+}
+
+/// How a ranked report is printed.
+#[derive(Debug, Args)]
+pub struct RankedOutput {
+    /// At most this many rows, in the report's order (0: all)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// Output format

@@ -6,11 +6,11 @@ use anyhow::Result;
 use super::{UsageError, print_out};
 use crate::classify::{AiPurpose, Classifier};
 use crate::cli::{
-    AiPagesArgs, ConversionsArgs, CrawlersArgs, PeriodArgs, PurposeArg, ReferrersArgs,
-    ReportCommand,
+    AiPagesArgs, ConversionsArgs, CrawlersArgs, PeriodArgs, PurposeArg, RankedOutput,
+    ReferrersArgs, ReportCommand,
 };
 use crate::config::Settings;
-use crate::report::table::{OutputFormat, Table};
+use crate::report::table::Table;
 use crate::report::{self, Filters, NamesHost};
 use crate::store::Store;
 
@@ -44,7 +44,7 @@ async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
     let store = Store::connect(&settings.database_url).await?;
     let table = report::crawlers(&store, args.by, &filters, purpose).await;
     store.close().await;
-    print_limited(table?, args.limit, args.format)
+    print_ranked(table?, &args.output)
 }
 
 async fn ai_pages(settings: &Settings, args: &AiPagesArgs) -> Result<()> {
@@ -52,7 +52,7 @@ async fn ai_pages(settings: &Settings, args: &AiPagesArgs) -> Result<()> {
     let store = Store::connect(&settings.database_url).await?;
     let table = report::ai_pages(&store, &filters).await;
     store.close().await;
-    print_limited(table?, args.limit, args.format)
+    print_ranked(table?, &args.output)
 }
 
 async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
@@ -70,7 +70,7 @@ async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
     let unclassified: Option<NamesHost<'_>> = args.unclassified.then_some(&is_named);
     let table = report::referrers(&store, &filters, unclassified).await;
     store.close().await;
-    print_limited(table?, args.limit, args.format)
+    print_ranked(table?, &args.output)
 }
 
 /// Each configured site's classifier (with its hosts and source rules), by site name.
@@ -114,10 +114,10 @@ fn check_day(flag: &str, value: &Option<String>) -> Result<(), UsageError> {
     }
 }
 
-/// Prints the first `limit` rows (all when 0).
-fn print_limited(mut table: Table, limit: usize, format: OutputFormat) -> Result<()> {
-    if limit > 0 {
-        table.rows.truncate(limit);
+/// Prints the first `--limit` rows (all when 0).
+fn print_ranked(mut table: Table, output: &RankedOutput) -> Result<()> {
+    if output.limit > 0 {
+        table.rows.truncate(output.limit);
     }
-    print_out(&table.render(format))
+    print_out(&table.render(output.format))
 }

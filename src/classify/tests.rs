@@ -10,7 +10,19 @@ fn classifier() -> Classifier {
 /// Classifies and checks channel and source; returns the classification for more checks.
 #[track_caller]
 fn check(referrer: Option<&str>, target: &str, channel: &str, source: &str) -> Classification {
-    let c = classifier().classify(referrer, target);
+    check_with(&classifier(), referrer, target, channel, source)
+}
+
+/// [`check`] with another classifier.
+#[track_caller]
+fn check_with(
+    classifier: &Classifier,
+    referrer: Option<&str>,
+    target: &str,
+    channel: &str,
+    source: &str,
+) -> Classification {
+    let c = classifier.classify(referrer, target);
     assert_eq!(
         (c.channel.as_str(), c.source.as_str()),
         (channel, source),
@@ -789,13 +801,7 @@ fn site_with_rules() -> Classifier {
 
 #[track_caller]
 fn check_site(referrer: Option<&str>, target: &str, channel: &str, source: &str) -> Classification {
-    let c = site_with_rules().classify(referrer, target);
-    assert_eq!(
-        (c.channel.as_str(), c.source.as_str()),
-        (channel, source),
-        "referrer {referrer:?}, target {target:?}: {c:?}"
-    );
-    c
+    check_with(&site_with_rules(), referrer, target, channel, source)
 }
 
 #[test]
