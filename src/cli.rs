@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::table::OutputFormat;
-use crate::report::{ConversionsBy, CrawlersBy};
+use crate::report::{CitationsBy, ConversionsBy, CrawlersBy, MentionsBy};
 
 const ABOUT: &str = "Where AI assistants send a site traffic, and whether it converts.";
 
@@ -66,8 +66,104 @@ Referrers from the site's own hosts count as no referrer: the hosts and internal
 config's site named by --site, and any given with --host. --site also applies that site's \
 source_rules. Without --site no config is read.")]
     Classify(ClassifyArgs),
+    /// Manage the tracked prompts (questions asked of AI engines)
+    #[command(subcommand)]
+    Prompts(PromptsCommand),
+    /// Ask every active prompt of each engine `samples` times and store the answers
+    #[command(long_about = "\
+Ask every active prompt × engine × samples, concurrently within each engine's \
+requests_per_minute, and store each answer with the brand and competitor mentions, their rank \
+and list position, and the cited URLs.
+
+Transient failures (HTTP 429 with Retry-After, 5xx, timeouts) are retried with backoff; \
+permanent ones (401, 400, an unreadable body) are not. A call that still fails is stored as a \
+failed answer, never as \"not mentioned\". API keys come from the environment variables the \
+engines name (api_key_env); a missing one stops the run before anything is asked.")]
+    Check(CheckArgs),
+    /// Recompute mentions and citations of stored answers after brand or competitors change
+    Rescore(RescoreArgs),
     /// Run the whole pipeline on generated sample traffic and print the results
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromptsCommand {
+    /// Track a prompt (a question your customers ask AI assistants)
+    Add(PromptAddArgs),
+    /// List the tracked prompts
+    List(PromptListArgs),
+    /// Stop tracking a prompt (its stored answers stay)
+    Remove(PromptRemoveArgs),
+    /// Add prompts from a CSV file: text, tags, engines (tags and engines separated by ;)
+    Import(PromptImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PromptAddArgs {
+    /// The site the prompt is tracked for (may be left out when one site is configured)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// A tag to group prompts in reports; repeatable
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Ask only this engine; repeatable [default: every engine]
+    #[arg(long = "engine", value_name = "ENGINE")]
+    pub engines: Vec<String>,
+    /// The prompt, as a customer would ask it
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptListArgs {
+    /// Only this site's prompts
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Include removed prompts
+    #[arg(long)]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptRemoveArgs {
+    /// The prompt's id (see `aivis prompts list`)
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptImportArgs {
+    /// The site the prompts are tracked for (may be left out when one site is configured)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// CSV file with columns text, tags, engines (a header row `text,…` is skipped)
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this site's prompts
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Only this engine
+    #[arg(long)]
+    pub engine: Option<String>,
+    /// Only this prompt (id)
+    #[arg(long)]
+    pub prompt: Option<i64>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RescoreArgs {
+    /// Only this site's answers
+    #[arg(long)]
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +295,42 @@ rule names now: a new AI assistant shows up here first. Add it to the site's con
 [[sites.source_rules]] (host, channel, source); it then drops off this list, and the next \
 ingest classifies it (sessions already stored keep their channel).")]
     Referrers(ReferrersArgs),
+    /// Brand and competitor mentions in AI answers: rate (Wilson 95%), share of voice, rank
+    #[command(long_about = "\
+Brand and competitor mentions in the stored AI answers, per engine, prompt or entity: answers, \
+answers that mention the entity (mentioned), mention_rate with its Wilson 95% interval \
+(ci_low, ci_high; answers vary from run to run, and the interval says how sure the rate is), \
+share_of_voice (the entity's mentions among all tracked-entity mentions), avg_rank (order of \
+first appearance among the tracked entities, 1 = first) and avg_list_position.
+
+Failed calls never count as \"not mentioned\": they are in the failed column (engine and \
+prompt views).")]
+    Mentions(MentionsArgs),
+    /// Cited domains, or per engine how often answers cite the brand's own domains
+    Citations(CitationsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MentionsArgs {
+    /// Group by engine, prompt or entity
+    #[arg(long, value_enum, default_value = "engine")]
+    pub by: MentionsBy,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CitationsArgs {
+    /// Group by cited domain or by engine
+    #[arg(long, value_enum, default_value = "domain")]
+    pub by: CitationsBy,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub output: RankedOutput,
 }
 
 #[derive(Debug, Args)]

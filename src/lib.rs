@@ -5,6 +5,7 @@
 //! - [`config`]: one `Settings` from defaults, the TOML file and `AIVIS_*` variables.
 //! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
 //! - [`ingest`]: log parsers and the sessionizer (pure), file reading, checkpoints, batches.
+//! - [`checks`]: prompt checks against AI engines; engine adapters, mention extraction (pure).
 //! - [`analysis`] (pure): rates and Wilson intervals.
 //! - [`store`]: the one storage seam; all SQL and sqlx, SQLite and PostgreSQL behind one API.
 //! - [`report`]: the query library (`queries/*.sql`) and table/CSV/JSON output.
@@ -13,6 +14,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod checks;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -506,3 +506,94 @@ fn classify_batch_reads_ndjson_and_uses_the_site_hosts_and_rules() {
     assert_eq!(answers[4]["channel"], "ai_assistant");
     assert_eq!(answers[4]["source"], "newai");
 }
+
+#[test]
+fn prompts_check_and_mentions_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "sqlite://checks.db");
+    let answers = dir.path().join("answers.ndjson");
+    std::fs::write(&answers, aivis::demo::checks::REPLAY_ANSWERS).unwrap();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[sites.brand]\nname = \"Acme\"\ndomains = [\"acme.test\"]\n\
+         [[sites.competitors]]\nname = \"Globex\"\ndomains = [\"globex.test\"]\n\
+         [[engines]]\nname = \"recorded\"\nkind = \"replay\"\npath = {:?}\nsamples = 2\n\
+         [[engines]]\nname = \"gpt\"\nkind = \"openai_chat\"\nmodel = \"m\"\napi_key_env = \"AIVIS_UNSET_TEST_KEY\"\n",
+        answers.display().to_string()
+    ));
+    std::fs::write(&config, text).unwrap();
+
+    let add = aivis(
+        dir.path(),
+        &[
+            "prompts",
+            "add",
+            "--tag",
+            "Pricing",
+            "--engine",
+            "recorded",
+            "Acme vs Globex for an online shop",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert!(String::from_utf8_lossy(&add.stdout).contains("added prompt 1"));
+    let dup = aivis(
+        dir.path(),
+        &["prompts", "add", "acme VS globex for an online shop?"],
+    );
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(
+        stderr(&dup).contains("already asks this"),
+        "{}",
+        stderr(&dup)
+    );
+    let unknown = aivis(dir.path(), &["prompts", "add", "--engine", "bard", "x"]);
+    assert_eq!(unknown.status.code(), Some(2));
+
+    let csv = dir.path().join("prompts.csv");
+    std::fs::write(&csv, "text,tags,engines\n\"Which analytics tool shows traffic from ChatGPT and Perplexity?\",ai,recorded\nBest CRM?,crm,recorded\n").unwrap();
+    let import = aivis(dir.path(), &["prompts", "import", csv.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&import.stdout).contains("2 added"),
+        "{}",
+        stderr(&import)
+    );
+    let removed = aivis(dir.path(), &["prompts", "remove", "3"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    let list = aivis(dir.path(), &["prompts", "list", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["tags"], "pricing");
+
+    // The gpt engine's key is missing: refused before anything is asked.
+    let refused = aivis(dir.path(), &["check"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("AIVIS_UNSET_TEST_KEY"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let check = aivis(dir.path(), &["check", "--engine", "recorded", "--json"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let summary: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(summary["answers"], 4, "2 prompts × 2 samples: {summary}");
+    assert_eq!(summary["failed"], 0);
+
+    let report = aivis(
+        dir.path(),
+        &["report", "mentions", "--by", "entity", "--format", "json"],
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&report.stdout).unwrap();
+    let acme = rows.iter().find(|r| r["entity"] == "Acme").unwrap();
+    assert_eq!(acme["answers"], 4);
+    assert_eq!(acme["mentioned"], 4);
+    assert!(acme["ci_low"].as_f64().unwrap() < 1.0);
+
+    let rescore = aivis(dir.path(), &["rescore"]);
+    assert!(
+        String::from_utf8_lossy(&rescore.stdout).contains("re-scored 4 answers"),
+        "{}",
+        stderr(&rescore)
+    );
+}

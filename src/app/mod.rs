@@ -2,6 +2,7 @@
 //! Errors that are the user's to fix (bad flags, bad config) become [`UsageError`] so that
 //! `main` can exit with code 2; everything else exits with 1.
 
+mod checks;
 mod classify;
 mod report;
 
@@ -55,6 +56,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             query(&settings, &args).await
         }
         Command::Classify(args) => classify::run(cli.config.as_deref(), &args),
+        Command::Prompts(command) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            checks::prompts(&settings, command).await
+        }
+        Command::Check(args) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            checks::check(&settings, &args).await
+        }
+        Command::Rescore(args) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            checks::rescore(&settings, &args).await
+        }
         Command::Demo(args) => crate::demo::run(&args).await,
     }
 }

@@ -20,6 +20,20 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
         ReportCommand::Crawlers(args) => crawlers(settings, &args).await,
         ReportCommand::AiPages(args) => ai_pages(settings, &args).await,
         ReportCommand::Referrers(args) => referrers(settings, &args).await,
+        ReportCommand::Mentions(args) => {
+            let filters = filters(settings, &args.period)?;
+            let store = Store::connect(&settings.database_url).await?;
+            let table = report::mentions(&store, args.by, &filters).await;
+            store.close().await;
+            print_out(&table?.render(args.format))
+        }
+        ReportCommand::Citations(args) => {
+            let filters = filters(settings, &args.period)?;
+            let store = Store::connect(&settings.database_url).await?;
+            let table = report::citations(&store, args.by, &filters).await;
+            store.close().await;
+            print_ranked(table?, &args.output)
+        }
     }
 }
 

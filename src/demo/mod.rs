@@ -4,6 +4,7 @@
 //! and no keys. The same generator feeds the integration tests and the benchmark, because it
 //! also returns the ground truth the pipeline must reproduce.
 
+pub mod checks;
 pub mod generate;
 
 use std::collections::BTreeMap;
@@ -15,7 +16,7 @@ use anyhow::{Context, Result};
 
 use crate::app::{UsageError, describe_summary, print_out};
 use crate::cli::{DemoArgs, LogFormatArg};
-use crate::config::{GoalConfig, GoalKind, SiteConfig};
+use crate::config::{EntityConfig, GoalConfig, GoalKind, SiteConfig};
 use crate::ingest::{IngestOptions, Input, ingest};
 use crate::report::{self, ConversionsBy, CrawlersBy, Filters};
 use crate::store::Store;
@@ -41,6 +42,19 @@ pub fn demo_site() -> SiteConfig {
             },
         ],
         source_rules: Vec::new(),
+        brand: Some(EntityConfig {
+            name: "Acme".into(),
+            aliases: vec!["Acme Analytics".into()],
+            domains: generate::SITE_HOSTS.iter().map(|h| h.to_string()).collect(),
+        }),
+        competitors: ["Globex", "Initech", "Umbrella"]
+            .iter()
+            .map(|name| EntityConfig {
+                name: name.to_string(),
+                aliases: Vec::new(),
+                domains: vec![format!("{}.test", name.to_lowercase())],
+            })
+            .collect(),
     }
 }
 
@@ -150,10 +164,11 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     pages.rows.truncate(5);
     out.push_str("\nPages AI reads for users, beside the visitors AI sends (top 5):\n\n");
     out.push_str(&pages.to_text_table());
+    out.push_str(&checks::mentions_section(&store, &args.db).await?);
     out.push_str(&format!(
         "\nThe demo database stays at {} (log: {}). Try, with AIVIS_DATABASE_URL={url}:\n  \
          aivis query conversions_by_source --format csv\n  aivis report crawlers --by path\n  \
-         aivis report referrers --unclassified\n",
+         aivis report referrers --unclassified\n  aivis report mentions --by prompt\n",
         args.db.display(),
         log_path.display()
     ));

@@ -53,6 +53,26 @@ pub const LIBRARY: &[(&str, &str)] = &[
     ("ai_pages", include_str!("../../queries/ai_pages.sql")),
     ("referrers", include_str!("../../queries/referrers.sql")),
     (
+        "mentions_by_engine",
+        include_str!("../../queries/mentions_by_engine.sql"),
+    ),
+    (
+        "mentions_by_prompt",
+        include_str!("../../queries/mentions_by_prompt.sql"),
+    ),
+    (
+        "mentions_by_entity",
+        include_str!("../../queries/mentions_by_entity.sql"),
+    ),
+    (
+        "citations_by_domain",
+        include_str!("../../queries/citations_by_domain.sql"),
+    ),
+    (
+        "citations_by_engine",
+        include_str!("../../queries/citations_by_engine.sql"),
+    ),
+    (
         "rollup_check",
         include_str!("../../queries/rollup_check.sql"),
     ),

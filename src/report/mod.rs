@@ -133,6 +133,58 @@ pub async fn referrers(
     Ok(table)
 }
 
+/// Grouping of the mentions report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MentionsBy {
+    Engine,
+    Prompt,
+    Entity,
+}
+
+/// Brand and competitor mentions per engine, prompt or entity: mention rate with its Wilson
+/// 95% interval, share of voice, average rank, and failed calls apart.
+pub async fn mentions(
+    store: &Store,
+    by: MentionsBy,
+    filters: &Filters,
+) -> Result<Table, ReportError> {
+    let name = match by {
+        MentionsBy::Engine => "mentions_by_engine",
+        MentionsBy::Prompt => "mentions_by_prompt",
+        MentionsBy::Entity => "mentions_by_entity",
+    };
+    let table = run_named(store, name, &filters.params()).await?;
+    Ok(with_wilson(table, "answers", "mentioned", "mention_rate"))
+}
+
+/// Grouping of the citations report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CitationsBy {
+    Domain,
+    Engine,
+}
+
+/// Cited domains, or per engine how often answers cite the brand's own domains (with the
+/// Wilson 95% interval of that rate).
+pub async fn citations(
+    store: &Store,
+    by: CitationsBy,
+    filters: &Filters,
+) -> Result<Table, ReportError> {
+    match by {
+        CitationsBy::Domain => run_named(store, "citations_by_domain", &filters.params()).await,
+        CitationsBy::Engine => {
+            let table = run_named(store, "citations_by_engine", &filters.params()).await?;
+            Ok(with_wilson(
+                table,
+                "answers",
+                "answers_citing_brand",
+                "brand_citation_rate",
+            ))
+        }
+    }
+}
+
 /// Runs a library query by name with `name=value` parameters.
 pub async fn run_named(
     store: &Store,
@@ -179,11 +231,17 @@ pub fn bind_values(
 }
 
 /// Adds (or fills in) `conversion_rate`, `ci_low`, `ci_high` from `sessions` and `conversions`.
-pub fn with_rates(mut table: Table) -> Table {
-    let (Some(s), Some(c)) = (table.column("sessions"), table.column("conversions")) else {
+pub fn with_rates(table: Table) -> Table {
+    with_wilson(table, "sessions", "conversions", "conversion_rate")
+}
+
+/// Adds (or fills in) `rate_column`, `ci_low`, `ci_high`: the share of `hits` among `trials`
+/// with its Wilson 95% interval.
+pub fn with_wilson(mut table: Table, trials: &str, hits: &str, rate_column: &str) -> Table {
+    let (Some(s), Some(c)) = (table.column(trials), table.column(hits)) else {
         return table;
     };
-    let targets: Vec<usize> = ["conversion_rate", "ci_low", "ci_high"]
+    let targets: Vec<usize> = [rate_column, "ci_low", "ci_high"]
         .iter()
         .map(|name| {
             table.column(name).unwrap_or_else(|| {
@@ -193,15 +251,20 @@ pub fn with_rates(mut table: Table) -> Table {
         })
         .collect();
     for row in &mut table.rows {
-        let sessions = row.get(s).and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
-        let converted = row.get(c).and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
-        let rate = wilson(converted, sessions, Z_95);
+        let total = row.get(s).and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
+        let count = row.get(c).and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
+        let rate = wilson(count, total, Z_95);
         row.resize(
             row.len().max(targets.iter().max().map_or(0, |m| m + 1)),
             Value::Null,
         );
         for (target, value) in targets.iter().zip([rate.rate, rate.low, rate.high]) {
-            row[*target] = Value::Float(round6(value));
+            // No trials, no rate: null rather than a 0 that reads as "never".
+            row[*target] = if total == 0 {
+                Value::Null
+            } else {
+                Value::Float(round6(value))
+            };
         }
     }
     table

@@ -12,10 +12,12 @@
 //! rolls back, losing nothing).
 
 mod batch;
+mod checks;
 mod ingest;
 mod query;
 
 pub use batch::BatchWriter;
+pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, StoredSession};
 
 use std::path::PathBuf;

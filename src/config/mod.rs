@@ -1,6 +1,11 @@
 //! Settings: one serde `Settings`, built from defaults, then the TOML file, then `AIVIS_*`
 //! environment variables. Owns config-file discovery, validation (unknown keys, bad regexes,
-//! duplicate names) and the redaction of secrets in `Debug` output.
+//! duplicate names) and the redaction of secrets in `Debug` output. The prompt-check settings
+//! (brand, competitors, engines) are in `checks`.
+
+mod checks;
+
+pub use checks::{EngineConfig, EntityConfig, MAX_SAMPLES};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -8,6 +13,7 @@ use std::path::{Path, PathBuf};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
+use crate::checks::mentions::{Entity, Role};
 use crate::classify::{Channel, Classifier, RuleError, RuleMatch, SourceRule};
 
 /// The database used when neither the config file nor `AIVIS_DATABASE_URL` names one.
@@ -44,6 +50,9 @@ pub struct Settings {
     pub database_url: String,
     #[serde(default)]
     pub sites: Vec<SiteConfig>,
+    /// The AI engines prompt checks ask.
+    #[serde(default)]
+    pub engines: Vec<EngineConfig>,
     /// Where the settings came from (for messages); not a config key.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -68,6 +77,12 @@ pub struct SiteConfig {
     /// The site's own source rules; they win over the built-in lists.
     #[serde(default)]
     pub source_rules: Vec<SourceRuleConfig>,
+    /// The brand prompt checks look for in AI answers.
+    #[serde(default)]
+    pub brand: Option<EntityConfig>,
+    /// Competitors tracked beside the brand.
+    #[serde(default)]
+    pub competitors: Vec<EntityConfig>,
 }
 
 /// A source rule as written in the config: exactly one of `host` (optionally with a path,
@@ -125,6 +140,7 @@ impl Default for Settings {
         Settings {
             database_url: default_database_url(),
             sites: Vec::new(),
+            engines: Vec::new(),
             source: None,
         }
     }
@@ -135,6 +151,7 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database_url", &redact_url(&self.database_url))
             .field("sites", &self.sites)
+            .field("engines", &self.engines)
             .field("source", &self.source)
             .finish()
     }
@@ -257,7 +274,10 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
         validate_goals(site, &key).map_err(|(k, m)| invalid(k, m))?;
         site.classifier()
             .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
+        checks::validate_entities(site.brand.as_ref(), &site.competitors)
+            .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
     }
+    checks::validate_engines(&settings.engines).map_err(|(k, m)| invalid(k, m))?;
     Ok(())
 }
 
@@ -291,6 +311,15 @@ fn validate_goals(site: &SiteConfig, key: &str) -> Result<(), (String, String)> 
 }
 
 impl SiteConfig {
+    /// The brand (first) and competitors, as extraction tracks them.
+    pub fn entities(&self) -> Vec<Entity> {
+        self.brand
+            .iter()
+            .map(|b| b.entity(Role::Brand))
+            .chain(self.competitors.iter().map(|c| c.entity(Role::Competitor)))
+            .collect()
+    }
+
     /// The site's classifier: its hosts and internal hosts are internal, its source rules
     /// win over the built-in lists. The error is the key at fault (below the site's) and why.
     pub fn classifier(&self) -> Result<Classifier, (String, String)> {
@@ -428,7 +457,7 @@ impl CompiledGoals {
 }
 
 /// The commented example written by `aivis init` (also `examples/aivis.toml`).
-pub const EXAMPLE_CONFIG: &str = include_str!("../examples/aivis.toml");
+pub const EXAMPLE_CONFIG: &str = include_str!("../../examples/aivis.toml");
 
 #[cfg(test)]
 mod tests {
@@ -558,6 +587,67 @@ mod tests {
             twice.contains("source_rules[1].host") && twice.contains("already"),
             "{twice}"
         );
+    }
+
+    #[test]
+    fn engines_are_validated_naming_the_key() {
+        let error = |engine: &str| {
+            parse_str(&format!("[[engines]]\n{engine}"))
+                .unwrap_err()
+                .to_string()
+        };
+        let err = error("name = \"gpt\"\nkind = \"openai_chat\"\n");
+        assert!(err.contains("engines[0].model"), "{err}");
+        let err = error(
+            "name = \"gpt\"\nkind = \"openai_chat\"\nmodel = \"m\"\napi_key_env = \"sk-live-123\"\n",
+        );
+        assert!(
+            err.contains("engines[0].api_key_env") && err.contains("not hold the key"),
+            "{err}"
+        );
+        let err = error("name = \"s\"\nkind = \"html\"\nurl_template = \"https://s.test/?q=x\"\n");
+        assert!(err.contains("engines[0].url_template"), "{err}");
+        let err = error(
+            "name = \"s\"\nkind = \"html\"\nurl_template = \"https://s.test/?q={query}\"\nlink_selector = \"a[\"\n",
+        );
+        assert!(err.contains("engines[0].link_selector"), "{err}");
+        let err = error("name = \"r\"\nkind = \"replay\"\n");
+        assert!(err.contains("engines[0].path"), "{err}");
+        let err = error("name = \"g\"\nkind = \"gemini\"\nmodel = \"m\"\nsamples = 0\n");
+        assert!(err.contains("engines[0].samples"), "{err}");
+        let err = error("name = \"g\"\nkind = \"bard\"\nmodel = \"m\"\n");
+        assert!(err.contains("bard"), "{err}");
+        let twice = "[[engines]]\nname = \"g\"\nkind = \"replay\"\npath = \"a\"\n";
+        let err = parse_str(&format!("{twice}{twice}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("engines[1].name") && err.contains("twice"),
+            "{err}"
+        );
+        let ok = parse_str("[[engines]]\nname = \"local\"\nkind = \"openai_chat\"\nmodel = \"llama3\"\nbase_url = \"http://127.0.0.1:11434/v1/\"\n").unwrap();
+        let spec = ok.engines[0].spec(None);
+        assert_eq!(spec.base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(ok.engines[0].samples, 3);
+        let default =
+            parse_str("[[engines]]\nname = \"c\"\nkind = \"anthropic\"\nmodel = \"m\"\n").unwrap();
+        assert_eq!(
+            default.engines[0].spec(None).base_url,
+            "https://api.anthropic.com/v1"
+        );
+    }
+
+    #[test]
+    fn brand_and_competitors_become_tracked_entities() {
+        let settings = parse_str(EXAMPLE_CONFIG).unwrap();
+        let entities = settings.sites[0].entities();
+        assert_eq!(entities[0].name, "Acme");
+        assert_eq!(entities[0].role, Role::Brand);
+        assert_eq!(entities[1].role, Role::Competitor);
+        let err = parse_str("[[sites]]\nname = \"a\"\n[sites.brand]\nname = \"Acme\"\n[[sites.competitors]]\nname = \"acme\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sites[0].competitors[0].name"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,174 @@
+//! `aivis prompts …`, `aivis check` and `aivis rescore`: managing tracked prompts, asking the
+//! engines, and re-scoring stored answers.
+
+use anyhow::{Context, Result};
+
+use super::{UsageError, print_out};
+use crate::checks::client::RetryPolicy;
+use crate::checks::prompts::{NewPrompt, check_engines, clean_tags, clean_text, read_csv};
+use crate::checks::run::{
+    CheckError, CheckSelection, CheckSummary, rescore as rescore_all, run_checks,
+};
+use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
+use crate::config::{Settings, SiteConfig};
+use crate::report::table::{Table, Value};
+use crate::store::{Added, Store};
+
+pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()> {
+    match command {
+        PromptsCommand::Add(args) => add(settings, &args).await,
+        PromptsCommand::List(args) => {
+            if let Some(site) = &args.site {
+                settings.site(Some(site)).map_err(UsageError)?;
+            }
+            let store = Store::connect(&settings.database_url).await?;
+            let prompts = store.prompts(args.site.as_deref(), args.all).await;
+            store.close().await;
+            let table = Table {
+                columns: ["id", "site", "text", "tags", "engines", "active"]
+                    .map(String::from)
+                    .to_vec(),
+                rows: prompts?
+                    .into_iter()
+                    .map(|p| {
+                        vec![
+                            Value::Int(p.id),
+                            Value::Text(p.site),
+                            Value::Text(p.text),
+                            Value::Text(p.tags.join(";")),
+                            Value::Text(p.engines.join(";")),
+                            Value::Int(i64::from(p.active)),
+                        ]
+                    })
+                    .collect(),
+            };
+            print_out(&table.render(args.format))
+        }
+        PromptsCommand::Remove(args) => {
+            let store = Store::connect(&settings.database_url).await?;
+            let removed = store.remove_prompt(args.id).await;
+            store.close().await;
+            if !removed? {
+                return Err(UsageError(format!(
+                    "no active prompt {} (see `aivis prompts list`)",
+                    args.id
+                ))
+                .into());
+            }
+            print_out(&format!(
+                "removed prompt {} (its stored answers stay)\n",
+                args.id
+            ))
+        }
+        PromptsCommand::Import(args) => {
+            let site = settings.site(args.site.as_deref()).map_err(UsageError)?;
+            let file = std::fs::File::open(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            let prompts = read_csv(file, &engine_names(settings))
+                .map_err(|err| UsageError(format!("{}: {err}", args.file.display())))?;
+            let store = Store::connect(&settings.database_url).await?;
+            let mut counts = [0u64; 3];
+            for prompt in &prompts {
+                match store.add_prompt(&site.name, prompt, now()).await? {
+                    Added::New(_) => counts[0] += 1,
+                    Added::Reactivated(_) => counts[1] += 1,
+                    Added::Duplicate(_) => counts[2] += 1,
+                }
+            }
+            store.close().await;
+            print_out(&format!(
+                "{}: {} added, {} re-activated, {} already tracked (skipped)\n",
+                args.file.display(),
+                counts[0],
+                counts[1],
+                counts[2]
+            ))
+        }
+    }
+}
+
+async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
+    let site: &SiteConfig = settings.site(args.site.as_deref()).map_err(UsageError)?;
+    let prompt = NewPrompt {
+        text: clean_text(&args.text).map_err(UsageError)?,
+        tags: clean_tags(&args.tags).map_err(UsageError)?,
+        engines: check_engines(&args.engines, &engine_names(settings)).map_err(UsageError)?,
+    };
+    let store = Store::connect(&settings.database_url).await?;
+    let added = store.add_prompt(&site.name, &prompt, now()).await;
+    store.close().await;
+    match added? {
+        Added::New(id) => print_out(&format!("added prompt {id} for {}\n", site.name)),
+        Added::Reactivated(id) => print_out(&format!(
+            "prompt {id} was removed earlier; it is tracked again\n"
+        )),
+        Added::Duplicate(id) => Err(UsageError(format!(
+            "prompt {id} of site {} already asks this: {:?}",
+            site.name, prompt.text
+        ))
+        .into()),
+    }
+}
+
+fn engine_names(settings: &Settings) -> Vec<&str> {
+    settings.engines.iter().map(|e| e.name.as_str()).collect()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
+    let selection = CheckSelection {
+        site: args.site.clone(),
+        engine: args.engine.clone(),
+        prompt: args.prompt,
+    };
+    let env = |key: &str| std::env::var(key).ok();
+    let store = Store::connect(&settings.database_url).await?;
+    let summary = run_checks(&store, settings, &selection, &env, RetryPolicy::default()).await;
+    store.close().await;
+    let summary = summary.map_err(|err| match err {
+        CheckError::Usage(message) => anyhow::Error::new(UsageError(message)),
+        other => anyhow::Error::new(other),
+    })?;
+    if args.json {
+        return print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?));
+    }
+    print_out(&describe(&summary))
+}
+
+fn describe(summary: &CheckSummary) -> String {
+    let mut out = format!(
+        "check run {}: {} answers stored, {} failed calls, {:.1} s\n",
+        summary.run_id, summary.answers, summary.failed, summary.seconds
+    );
+    for (engine, tally) in &summary.by_engine {
+        out.push_str(&format!(
+            "  {engine}: {} ok, {} failed\n",
+            tally.ok, tally.failed
+        ));
+    }
+    if !summary.failures.is_empty() {
+        out.push_str("failures (stored as failed, not as \"not mentioned\"):\n");
+        for failure in &summary.failures {
+            out.push_str(&format!("  {failure}\n"));
+        }
+    }
+    out.push_str("see `aivis report mentions`\n");
+    out
+}
+
+pub async fn rescore(settings: &Settings, args: &RescoreArgs) -> Result<()> {
+    let store = Store::connect(&settings.database_url).await?;
+    let count = rescore_all(&store, settings, args.site.as_deref()).await;
+    store.close().await;
+    let count = count.map_err(|err| match err {
+        CheckError::Usage(message) => anyhow::Error::new(UsageError(message)),
+        other => anyhow::Error::new(other),
+    })?;
+    print_out(&format!("re-scored {count} answers\n"))
+}

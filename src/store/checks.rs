@@ -1,0 +1,351 @@
+//! Prompt-check storage: tracked prompts, check runs, answers (ok or failed) and the mentions
+//! and citations extracted from ok answers. An answer and its extraction are written in one
+//! transaction; `rescore` replaces an answer's extraction in one transaction too.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError};
+use crate::checks::mentions::{Extraction, Origin, Role};
+use crate::checks::prompts::{NewPrompt, split_list, text_key};
+
+/// A stored prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptRow {
+    pub id: i64,
+    pub site: String,
+    pub text: String,
+    pub tags: Vec<String>,
+    /// Engines the prompt is limited to; empty = every engine.
+    pub engines: Vec<String>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+/// What adding a prompt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New(i64),
+    /// The same question had been removed; it is active again (with the new tags/engines).
+    Reactivated(i64),
+    /// The same question is already tracked (by this id); nothing changed.
+    Duplicate(i64),
+}
+
+/// An answer or failed call to store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewAnswer {
+    pub run_id: i64,
+    pub prompt_id: i64,
+    pub site: String,
+    pub engine: String,
+    pub kind: String,
+    pub model: Option<String>,
+    pub sample: u32,
+    pub asked_at: i64,
+    /// None for an ok answer; the reason for a failed call.
+    pub error: Option<String>,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub latency_ms: Option<u64>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cost_usd: Option<f64>,
+    pub text: Option<String>,
+    pub provider_citations: Vec<String>,
+}
+
+/// An ok answer read back for re-scoring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub id: i64,
+    pub site: String,
+    pub text: String,
+    pub provider_citations: Vec<String>,
+}
+
+const PROMPT_COLUMNS: &str = "id, site, text, tags, engines, active, created_at";
+
+fn prompt_row(row: &AnyRow) -> Result<PromptRow, StoreError> {
+    Ok(PromptRow {
+        id: row.try_get("id")?,
+        site: row.try_get("site")?,
+        text: row.try_get("text")?,
+        tags: split_list(&row.try_get::<String, _>("tags")?),
+        engines: split_list(&row.try_get::<String, _>("engines")?),
+        active: row.try_get::<i64, _>("active")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn role_text(role: Role) -> &'static str {
+    match role {
+        Role::Brand => "brand",
+        Role::Competitor => "competitor",
+    }
+}
+
+fn to_i64(value: Option<u64>) -> Option<i64> {
+    value.map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Adds a prompt for `site` unless the same question (by [`text_key`]) is tracked.
+    pub async fn add_prompt(
+        &self,
+        site: &str,
+        prompt: &NewPrompt,
+        now: i64,
+    ) -> Result<Added, StoreError> {
+        let key = text_key(&prompt.text);
+        let mut tx = self.pool.begin().await?;
+        let existing =
+            sqlx::query("SELECT id, active FROM prompts WHERE site = $1 AND text_key = $2")
+                .bind(site)
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (tags, engines) = (prompt.tags.join(","), prompt.engines.join(","));
+        let added = match existing {
+            Some(row) if row.try_get::<i64, _>("active")? != 0 => {
+                Added::Duplicate(row.try_get("id")?)
+            }
+            Some(row) => {
+                let id: i64 = row.try_get("id")?;
+                sqlx::query("UPDATE prompts SET active = 1, text = $1, tags = $2, engines = $3 WHERE id = $4")
+                    .bind(&prompt.text)
+                    .bind(&tags)
+                    .bind(&engines)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Added::Reactivated(id)
+            }
+            None => {
+                let row = sqlx::query(
+                    "INSERT INTO prompts (site, text, text_key, tags, engines, active, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+                )
+                .bind(site)
+                .bind(&prompt.text)
+                .bind(&key)
+                .bind(&tags)
+                .bind(&engines)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                Added::New(row.try_get("id")?)
+            }
+        };
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Prompts, oldest first; `site` filters; inactive ones only with `include_removed`.
+    pub async fn prompts(
+        &self,
+        site: Option<&str>,
+        include_removed: bool,
+    ) -> Result<Vec<PromptRow>, StoreError> {
+        let sql = format!(
+            "SELECT {PROMPT_COLUMNS} FROM prompts WHERE ($1 IS NULL OR site = $1) \
+             AND (active = 1 OR $2 = 1) ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .bind(i64::from(include_removed))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(prompt_row).collect()
+    }
+
+    /// One prompt by id (active or not).
+    pub async fn prompt(&self, id: i64) -> Result<Option<PromptRow>, StoreError> {
+        let sql = format!("SELECT {PROMPT_COLUMNS} FROM prompts WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(prompt_row).transpose()
+    }
+
+    /// Stops tracking a prompt (its answers stay); false when no active prompt has that id.
+    pub async fn remove_prompt(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE prompts SET active = 0 WHERE id = $1 AND active = 1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Starts a check run; returns its id.
+    pub async fn start_check_run(&self, now: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query("INSERT INTO check_runs (started_at) VALUES ($1) RETURNING id")
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn finish_check_run(&self, run_id: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE check_runs SET finished_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(run_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores an answer (or failed call) and, for an ok answer, its extraction; returns the
+    /// answer's id.
+    pub async fn store_answer(
+        &self,
+        answer: &NewAnswer,
+        extraction: Option<&Extraction>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let citations_json = serde_json::to_string(&answer.provider_citations)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let row = sqlx::query(
+            "INSERT INTO answers (run_id, prompt_id, site, engine, kind, model, sample, asked_at, \
+             day, status, error, http_status, attempts, latency_ms, input_tokens, output_tokens, \
+             cost_usd, text, provider_citations) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19) RETURNING id",
+        )
+        .bind(answer.run_id)
+        .bind(answer.prompt_id)
+        .bind(&answer.site)
+        .bind(&answer.engine)
+        .bind(&answer.kind)
+        .bind(&answer.model)
+        .bind(i64::from(answer.sample))
+        .bind(answer.asked_at)
+        .bind(crate::day::day_text(answer.asked_at))
+        .bind(if answer.error.is_none() {
+            "ok"
+        } else {
+            "failed"
+        })
+        .bind(&answer.error)
+        .bind(answer.http_status.map(i64::from))
+        .bind(i64::from(answer.attempts))
+        .bind(to_i64(answer.latency_ms))
+        .bind(to_i64(answer.input_tokens))
+        .bind(to_i64(answer.output_tokens))
+        .bind(answer.cost_usd)
+        .bind(&answer.text)
+        .bind(citations_json)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        if let Some(extraction) = extraction {
+            insert_extraction(&mut tx, id, &answer.site, extraction).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The ok answers of `site` (all sites when None), for re-scoring.
+    pub async fn ok_answers(&self, site: Option<&str>) -> Result<Vec<StoredAnswer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, site, text, provider_citations FROM answers \
+             WHERE status = 'ok' AND ($1 IS NULL OR site = $1) ORDER BY id",
+        )
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let cited: Option<String> = row.try_get("provider_citations")?;
+                let provider_citations = match cited {
+                    Some(json) => serde_json::from_str(&json).map_err(|_| {
+                        StoreError::Corrupt(format!(
+                            "answer {id}: provider_citations is not a JSON list"
+                        ))
+                    })?,
+                    None => Vec::new(),
+                };
+                Ok(StoredAnswer {
+                    id,
+                    site: row.try_get("site")?,
+                    text: row
+                        .try_get::<Option<String>, _>("text")?
+                        .unwrap_or_default(),
+                    provider_citations,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces an answer's mentions and citations.
+    pub async fn replace_extraction(
+        &self,
+        answer_id: i64,
+        site: &str,
+        extraction: &Extraction,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for table in [
+            "DELETE FROM mentions WHERE answer_id = $1",
+            "DELETE FROM citations WHERE answer_id = $1",
+        ] {
+            sqlx::query(table).bind(answer_id).execute(&mut *tx).await?;
+        }
+        insert_extraction(&mut tx, answer_id, site, extraction).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_extraction(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    answer_id: i64,
+    site: &str,
+    extraction: &Extraction,
+) -> Result<(), StoreError> {
+    for mention in &extraction.mentions {
+        sqlx::query(
+            "INSERT INTO mentions (answer_id, site, entity, role, mentioned, mention_count, \
+             first_offset, rank_position, list_position) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(answer_id)
+        .bind(site)
+        .bind(&mention.entity)
+        .bind(role_text(mention.role))
+        .bind(i64::from(mention.count > 0))
+        .bind(i64::from(mention.count))
+        .bind(mention.first_offset.map(i64::from))
+        .bind(mention.rank.map(i64::from))
+        .bind(mention.list_position.map(i64::from))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (position, citation) in extraction.citations.iter().enumerate() {
+        let (role, entity) = match &citation.owner {
+            Some((entity, role)) => (Some(role_text(*role)), Some(entity.as_str())),
+            None => (None, None),
+        };
+        let origin = match citation.origin {
+            Origin::Provider => "provider",
+            Origin::Text => "text",
+        };
+        sqlx::query(
+            "INSERT INTO citations (answer_id, site, position, url, domain, owner_role, \
+             owner_entity, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(answer_id)
+        .bind(site)
+        .bind(position as i64 + 1)
+        .bind(&citation.url)
+        .bind(&citation.domain)
+        .bind(role)
+        .bind(entity)
+        .bind(origin)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
