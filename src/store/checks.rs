@@ -210,8 +210,8 @@ impl Store {
             "INSERT INTO answers (run_id, prompt_id, site, engine, kind, model, sample, asked_at, \
              day, status, error, http_status, attempts, latency_ms, input_tokens, output_tokens, \
              cost_usd, text, provider_citations) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             CAST(CAST($17 AS TEXT) AS DOUBLE PRECISION), $18, $19) RETURNING id",
         )
         .bind(answer.run_id)
         .bind(answer.prompt_id)
@@ -233,7 +233,8 @@ impl Store {
         .bind(to_i64(answer.latency_ms))
         .bind(to_i64(answer.input_tokens))
         .bind(to_i64(answer.output_tokens))
-        .bind(answer.cost_usd)
+        // As text: sqlx's Any driver sends an f64 that PostgreSQL refuses for a float8 column.
+        .bind(answer.cost_usd.map(|usd| usd.to_string()))
         .bind(&answer.text)
         .bind(citations_json)
         .fetch_one(&mut *tx)
