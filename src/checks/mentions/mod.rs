@@ -1,0 +1,96 @@
+//! Mention and citation extraction from one AI answer (pure, no I/O).
+//!
+//! Owns the rules that decide whether an answer names a tracked entity (whole-word,
+//! case-insensitive, longest match wins, URLs skipped), where it first appears (character
+//! offset, rank, list position) and which URLs the answer cites (provider-supplied and
+//! in-text), with each URL's registrable domain and owning entity.
+
+//!
+//! Submodules: `names` (case folding, word boundaries, name matching, rank), `lists` (list
+//! items and positions), `urls` (finding URLs in text) and `citations` (cited URLs with their
+//! registrable domain and owner).
+
+mod citations;
+mod lists;
+mod names;
+mod urls;
+
+use citations::collect_citations;
+use names::find_mentions;
+use urls::url_spans;
+
+/// Whether a tracked entity is the site's brand or a competitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Brand,
+    Competitor,
+}
+
+/// A tracked entity: its display name, other names it goes by, and its web domains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub domains: Vec<String>,
+    pub role: Role,
+}
+
+/// How one entity appears in one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// The entity's name.
+    pub entity: String,
+    pub role: Role,
+    /// Non-overlapping matches of the name or any alias; 0 = not mentioned.
+    pub count: u32,
+    /// Character (not byte) offset of the first mention.
+    pub first_offset: Option<u32>,
+    /// 1-based rank among the mentioned entities by first appearance.
+    pub rank: Option<u32>,
+    /// 1-based position of the list item holding the first mention, if it is in a list.
+    pub list_position: Option<u32>,
+}
+
+/// Where a cited URL came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Supplied by the AI provider's citation metadata.
+    Provider,
+    /// Found in the answer text.
+    Text,
+}
+
+/// One cited URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citation {
+    pub url: String,
+    /// Registrable domain (lowercase); the host itself for IPs and single-label hosts.
+    pub domain: String,
+    /// The entity whose configured domains contain the URL's host.
+    pub owner: Option<(String, Role)>,
+    pub origin: Origin,
+}
+
+/// Everything extracted from one answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Extraction {
+    /// One per input entity, in input order.
+    pub mentions: Vec<Mention>,
+    /// Provider citations first, then in-text URLs, deduplicated.
+    pub citations: Vec<Citation>,
+}
+
+/// Extracts entity mentions and cited URLs from one answer.
+///
+/// Never panics and runs in time roughly linear in `text.len()`.
+#[must_use]
+pub fn extract(text: &str, provider_citations: &[String], entities: &[Entity]) -> Extraction {
+    let urls = url_spans(text);
+    Extraction {
+        mentions: find_mentions(text, &urls, entities),
+        citations: collect_citations(text, &urls, provider_citations, entities),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! Name matching: case folding with whitespace collapsed, word boundaries that survive
+//! markdown and possessives, longest non-overlapping matches outside URLs, and the rank of
+//! each entity by first appearance.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::lists::{list_items, position_at};
+use super::{Entity, Mention};
+
+/// Most underscores skipped when checking a word boundary (markdown `_x_` / `__x__`).
+const MAX_EMPHASIS_UNDERSCORES: usize = 3;
+
+/// Lowercases one char when that yields exactly one char (covers ASCII, Latin, Greek,
+/// Cyrillic); other chars are kept as they are.
+pub(super) fn fold_char(c: char) -> char {
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// The answer text case-folded with every whitespace run collapsed to one space.
+pub(super) struct Folded {
+    text: String,
+    /// `map[i]` = byte offset in the original text of the char at folded byte `i`;
+    /// `map[text.len()]` = original length.
+    map: Vec<usize>,
+}
+
+pub(super) fn fold_text(text: &str) -> Folded {
+    let mut out = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len() + 1);
+    let mut in_space = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+                map.push(i);
+            }
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        let f = fold_char(c);
+        out.push(f);
+        map.extend(std::iter::repeat_n(i, f.len_utf8()));
+    }
+    map.push(text.len());
+    Folded { text: out, map }
+}
+
+/// A name or alias folded like the text; empty when it has no visible characters.
+pub(super) fn fold_pattern(name: &str) -> String {
+    let words: Vec<String> = name
+        .split_whitespace()
+        .map(|w| w.chars().map(fold_char).collect())
+        .collect();
+    words.join(" ")
+}
+
+// ---------------------------------------------------------------------------
+// Name matching
+// ---------------------------------------------------------------------------
+
+pub(super) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// True when the chars yielded by `outward` (moving away from a match) do not continue a
+/// word. A short run of `_` (markdown emphasis) is a boundary unless a word char follows it.
+pub(super) fn is_boundary(mut outward: impl Iterator<Item = char>) -> bool {
+    for _ in 0..=MAX_EMPHASIS_UNDERSCORES {
+        match outward.next() {
+            None => return true,
+            Some('_') => {}
+            Some(c) => return !is_word_char(c),
+        }
+    }
+    false
+}
+
+pub(super) fn has_word_boundaries(text: &str, span: &Range<usize>) -> bool {
+    let before = text.get(..span.start).map(|s| s.chars().rev());
+    let after = text.get(span.end..).map(str::chars);
+    match (before, after) {
+        (Some(b), Some(a)) => is_boundary(b) && is_boundary(a),
+        _ => false,
+    }
+}
+
+/// True when `span` overlaps any of the sorted, disjoint `urls`.
+pub(super) fn inside_url(urls: &[Range<usize>], span: &Range<usize>) -> bool {
+    let idx = urls.partition_point(|u| u.end <= span.start);
+    urls.get(idx).is_some_and(|u| u.start < span.end)
+}
+
+/// Distinct folded patterns and the index of the entity each belongs to (first wins).
+pub(super) fn build_patterns(entities: &[Entity]) -> (Vec<String>, Vec<usize>) {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut owners = Vec::new();
+    for (idx, entity) in entities.iter().enumerate() {
+        for name in std::iter::once(&entity.name).chain(&entity.aliases) {
+            let folded = fold_pattern(name);
+            if !folded.is_empty() && !patterns.contains(&folded) {
+                patterns.push(folded);
+                owners.push(idx);
+            }
+        }
+    }
+    (patterns, owners)
+}
+
+/// Accepted matches as (original byte span, entity index), leftmost first, longest
+/// at a position, never overlapping, never inside a URL, always on word boundaries.
+pub(super) fn match_names(
+    text: &str,
+    urls: &[Range<usize>],
+    entities: &[Entity],
+) -> Vec<(Range<usize>, usize)> {
+    let (patterns, owners) = build_patterns(entities);
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+    else {
+        return Vec::new();
+    };
+    let folded = fold_text(text);
+    let mut candidates: Vec<(Range<usize>, usize)> = ac
+        .find_overlapping_iter(&folded.text)
+        .filter_map(|m| {
+            let span = *folded.map.get(m.start())?..*folded.map.get(m.end())?;
+            let owner = *owners.get(m.pattern().as_usize())?;
+            let ok = has_word_boundaries(text, &span) && !inside_url(urls, &span);
+            ok.then_some((span, owner))
+        })
+        .collect();
+    candidates.sort_by(|a, b| (a.0.start, b.0.end, a.1).cmp(&(b.0.start, a.0.end, b.1)));
+    let mut accepted = Vec::new();
+    let mut last_end = 0;
+    for (span, owner) in candidates {
+        if span.start >= last_end {
+            last_end = span.end;
+            accepted.push((span, owner));
+        }
+    }
+    accepted
+}
+
+pub(super) fn find_mentions(
+    text: &str,
+    urls: &[Range<usize>],
+    entities: &[Entity],
+) -> Vec<Mention> {
+    let mut counts = vec![0u32; entities.len()];
+    let mut firsts: Vec<Option<usize>> = vec![None; entities.len()];
+    for (span, owner) in match_names(text, urls, entities) {
+        if let (Some(count), Some(first)) = (counts.get_mut(owner), firsts.get_mut(owner)) {
+            *count = count.saturating_add(1);
+            first.get_or_insert(span.start);
+        }
+    }
+    let items = list_items(text);
+    let ranks = ranks_by_offset(&firsts);
+    entities
+        .iter()
+        .enumerate()
+        .map(|(idx, entity)| {
+            let first = firsts.get(idx).copied().flatten();
+            Mention {
+                entity: entity.name.clone(),
+                role: entity.role,
+                count: counts.get(idx).copied().unwrap_or(0),
+                first_offset: first.map(|b| char_offset(text, b)),
+                rank: ranks.get(idx).copied().flatten(),
+                list_position: first.and_then(|b| position_at(&items, b)),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn char_offset(text: &str, byte: usize) -> u32 {
+    let chars = text.get(..byte).map_or(0, |s| s.chars().count());
+    u32::try_from(chars).unwrap_or(u32::MAX)
+}
+
+/// 1-based rank of each mentioned entity by first byte offset (same order as chars).
+pub(super) fn ranks_by_offset(firsts: &[Option<usize>]) -> Vec<Option<u32>> {
+    let mut order: Vec<(usize, usize)> = firsts
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, first)| Some(((*first)?, idx)))
+        .collect();
+    order.sort_unstable();
+    let mut ranks = vec![None; firsts.len()];
+    for (rank, (_, idx)) in order.into_iter().enumerate() {
+        if let Some(slot) = ranks.get_mut(idx) {
+            *slot = u32::try_from(rank + 1).ok();
+        }
+    }
+    ranks
+}
