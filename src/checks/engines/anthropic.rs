@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::openai_chat::{answer, endpoint, items, model, parse_json, provider_error, usage};
+use super::json::{answer, endpoint, items, model, parse_json, provider_error, usage};
 use super::{Answer, EngineSpec, HttpRequest, Method, ParseError};
 
 /// The API version this adapter follows (sent as `anthropic-version`).
@@ -109,16 +109,10 @@ mod tests {
 
     fn spec(web_search: bool, api_key: Option<&str>) -> EngineSpec {
         EngineSpec {
-            name: "claude".into(),
-            kind: EngineKind::Anthropic,
-            model: "claude-sonnet-4-5".into(),
-            base_url: "https://api.anthropic.com/v1".into(),
             api_key: api_key.map(str::to_string),
             web_search,
-            url_template: None,
-            answer_selector: None,
-            link_selector: None,
             max_tokens: 2048,
+            ..EngineSpec::for_test(EngineKind::Anthropic, "claude-sonnet-4-5")
         }
     }
 

@@ -9,7 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::openai_chat::{answer, endpoint, items, label, model, parse_json, provider_error};
+use super::json::{answer, endpoint, items, label, model, parse_json, provider_error};
 use super::{Answer, EngineSpec, HttpRequest, Method, ParseError, Usage};
 
 /// The host of the grounding redirect links.
@@ -135,16 +135,9 @@ mod tests {
 
     fn spec(web_search: bool, api_key: Option<&str>) -> EngineSpec {
         EngineSpec {
-            name: "gemini".into(),
-            kind: EngineKind::Gemini,
-            model: "gemini-2.5-flash".into(),
-            base_url: "https://generativelanguage.googleapis.com/v1beta".into(),
             api_key: api_key.map(str::to_string),
             web_search,
-            url_template: None,
-            answer_selector: None,
-            link_selector: None,
-            max_tokens: 1024,
+            ..EngineSpec::for_test(EngineKind::Gemini, "gemini-2.5-flash")
         }
     }
 

@@ -220,16 +220,11 @@ mod tests {
 
     fn spec(answer: Option<&str>, links: Option<&str>) -> EngineSpec {
         EngineSpec {
-            name: "search".into(),
-            kind: EngineKind::Html,
-            model: String::new(),
-            base_url: String::new(),
-            api_key: None,
-            web_search: false,
             url_template: Some("https://search.example/search?q={query}&hl=en".into()),
             answer_selector: answer.map(str::to_string),
             link_selector: links.map(str::to_string),
             max_tokens: 0,
+            ..EngineSpec::for_test(EngineKind::Html, "")
         }
     }
 

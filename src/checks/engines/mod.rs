@@ -12,6 +12,7 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod html;
+mod json;
 pub mod openai_chat;
 pub mod openai_responses;
 pub mod perplexity;
@@ -92,6 +93,25 @@ impl fmt::Debug for EngineSpec {
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("web_search", &self.web_search)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+impl EngineSpec {
+    /// A spec for adapter tests: `kind` at its documented API root, no key, no web search.
+    pub(crate) fn for_test(kind: EngineKind, model: &str) -> EngineSpec {
+        EngineSpec {
+            name: kind.as_str().into(),
+            kind,
+            model: model.into(),
+            base_url: kind.default_base_url().unwrap_or_default().into(),
+            api_key: None,
+            web_search: false,
+            url_template: None,
+            answer_selector: None,
+            link_selector: None,
+            max_tokens: 1024,
+        }
     }
 }
 

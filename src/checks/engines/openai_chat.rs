@@ -2,20 +2,13 @@
 //! <https://platform.openai.com/docs/api-reference/chat/create>; OpenAI-compatible servers
 //! (Ollama, vLLM, LM Studio, …) speak it too. Citations are the `url_citation` annotations of
 //! search-enabled chat models (<https://platform.openai.com/docs/guides/tools-web-search>).
-//! Also home of the JSON helpers that the other JSON adapters (`openai_responses`,
-//! `anthropic`, `gemini`, `perplexity`) share: body parsing, caps and answer assembly.
 
 use serde_json::{Value, json};
-use url::Url;
 
-use super::{Answer, EngineSpec, HttpRequest, Method, ParseError, Usage, dedup_urls};
-
-/// Most bytes of answer text kept from a response (bodies are untrusted).
-const MAX_TEXT_BYTES: usize = 200_000;
-/// Most citations kept from a response.
-const MAX_CITATIONS: usize = 200;
-/// Most bytes kept of a provider's error message or model name.
-const MAX_LABEL_BYTES: usize = 500;
+use super::json::{
+    answer, bearer_auth, endpoint, items, label, model, parse_json, provider_error, usage,
+};
+use super::{Answer, EngineSpec, HttpRequest, Method, ParseError};
 
 /// `POST {base_url}/chat/completions` with the prompt as the one user message. No token limit
 /// is sent: `max_tokens` is deprecated and refused by OpenAI's reasoning models, while
@@ -89,112 +82,12 @@ fn content_text(content: &Value) -> Option<String> {
     }
 }
 
-/// The elements of `value` when it is an array, else none (untrusted bodies may put anything
-/// where a list is documented).
-pub(super) fn items(value: &Value) -> impl Iterator<Item = &Value> {
-    value.as_array().into_iter().flatten()
-}
-
-/// `{base_url}/{path}`.
-pub(super) fn endpoint(spec: &EngineSpec, path: &str) -> String {
-    format!("{}/{path}", spec.base_url.trim_end_matches('/'))
-}
-
-/// `Authorization: Bearer {key}` when the engine has a key (local servers need none).
-pub(super) fn bearer_auth(spec: &EngineSpec) -> Vec<(String, String)> {
-    spec.api_key
-        .iter()
-        .map(|key| ("Authorization".to_string(), format!("Bearer {key}")))
-        .collect()
-}
-
-/// The body as JSON.
-pub(super) fn parse_json(body: &[u8]) -> Result<Value, ParseError> {
-    serde_json::from_slice(body).map_err(|err| ParseError::Json(err.to_string()))
-}
-
-/// Fails with the provider's message when the body carries a non-null top-level `error`
-/// (`{"error": {"message": …}}`, as OpenAI, Anthropic, Gemini and Perplexity send, or a
-/// plain string, as some compatible servers do).
-pub(super) fn provider_error(value: &Value) -> Result<(), ParseError> {
-    let error = &value["error"];
-    let message = match error {
-        Value::Null => return Ok(()),
-        Value::String(message) => message.clone(),
-        _ => match error["message"].as_str() {
-            Some(message) => message.to_string(),
-            None => error.to_string(),
-        },
-    };
-    Err(ParseError::Provider(label(&message)))
-}
-
-/// A provider-given string made safe to store: whitespace collapsed, length capped.
-pub(super) fn label(text: &str) -> String {
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate(collapsed, MAX_LABEL_BYTES)
-}
-
-/// The model name a response reports, when it is a non-empty string.
-pub(super) fn model(value: &Value) -> Option<String> {
-    value.as_str().filter(|m| !m.trim().is_empty()).map(label)
-}
-
-/// Token counts from `object[input]` and `object[output]`, when either is present.
-pub(super) fn usage(object: &Value, input: &str, output: &str) -> Option<Usage> {
-    let (input_tokens, output_tokens) = (object[input].as_u64(), object[output].as_u64());
-    (input_tokens.is_some() || output_tokens.is_some()).then(|| Usage {
-        input_tokens: input_tokens.unwrap_or(0),
-        output_tokens: output_tokens.unwrap_or(0),
-    })
-}
-
-/// Cuts `text` to at most `max` bytes, on a char boundary.
-fn truncate(mut text: String, max: usize) -> String {
-    text.truncate(text.floor_char_boundary(max));
-    text
-}
-
-/// The http(s) URLs among `urls`, trimmed, in order, without duplicates, at most
-/// [`MAX_CITATIONS`].
-fn web_urls(urls: impl IntoIterator<Item = String>) -> Vec<String> {
-    let kept = urls
-        .into_iter()
-        .map(|url| url.trim().to_string())
-        .filter(|url| is_web_url(url));
-    let mut urls = dedup_urls(kept);
-    urls.truncate(MAX_CITATIONS);
-    urls
-}
-
-/// Whether `url` is an absolute http(s) URL with a host.
-fn is_web_url(url: &str) -> bool {
-    Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-}
-
-/// The answer from its parts: text capped at [`MAX_TEXT_BYTES`] (empty text is
-/// `Missing("answer text")`), citations kept by [`web_urls`].
-pub(super) fn answer(
-    text: String,
-    model: Option<String>,
-    citations: Vec<String>,
-    usage: Option<Usage>,
-) -> Result<Answer, ParseError> {
-    if text.trim().is_empty() {
-        return Err(ParseError::Missing("answer text"));
-    }
-    Ok(Answer {
-        text: truncate(text, MAX_TEXT_BYTES),
-        model,
-        citations: web_urls(citations),
-        usage,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checks::engines::EngineKind;
+    use crate::checks::engines::Usage;
+    use crate::checks::engines::json::MAX_TEXT_BYTES;
 
     const CITATIONS: &str =
         include_str!("../../../tests/fixtures/engines/openai_chat/success_citations.json");
@@ -204,16 +97,8 @@ mod tests {
 
     fn spec(api_key: Option<&str>) -> EngineSpec {
         EngineSpec {
-            name: "chat".into(),
-            kind: EngineKind::OpenaiChat,
-            model: "gpt-4o-search-preview".into(),
-            base_url: "https://api.openai.com/v1".into(),
             api_key: api_key.map(str::to_string),
-            web_search: false,
-            url_template: None,
-            answer_selector: None,
-            link_selector: None,
-            max_tokens: 1024,
+            ..EngineSpec::for_test(EngineKind::OpenaiChat, "gpt-4o-search-preview")
         }
     }
 

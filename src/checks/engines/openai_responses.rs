@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::openai_chat::{
+use super::json::{
     answer, bearer_auth, endpoint, items, label, model, parse_json, provider_error, usage,
 };
 use super::{Answer, EngineSpec, HttpRequest, Method, ParseError};
@@ -104,16 +104,9 @@ mod tests {
 
     fn spec(web_search: bool, api_key: Option<&str>) -> EngineSpec {
         EngineSpec {
-            name: "responses".into(),
-            kind: EngineKind::OpenaiResponses,
-            model: "gpt-4.1".into(),
-            base_url: "https://api.openai.com/v1".into(),
             api_key: api_key.map(str::to_string),
             web_search,
-            url_template: None,
-            answer_selector: None,
-            link_selector: None,
-            max_tokens: 1024,
+            ..EngineSpec::for_test(EngineKind::OpenaiResponses, "gpt-4.1")
         }
     }
 

@@ -6,7 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::openai_chat::{bearer_auth, endpoint, items, parse_json, read_chat_completion};
+use super::json::{bearer_auth, endpoint, items, parse_json};
+use super::openai_chat::read_chat_completion;
 use super::{Answer, EngineSpec, HttpRequest, Method, ParseError};
 
 /// `POST {base_url}/chat/completions` with `Authorization: Bearer {key}` and the prompt as the
@@ -45,16 +46,9 @@ mod tests {
 
     fn spec(api_key: Option<&str>) -> EngineSpec {
         EngineSpec {
-            name: "perplexity".into(),
-            kind: EngineKind::Perplexity,
-            model: "sonar-pro".into(),
-            base_url: "https://api.perplexity.ai".into(),
             api_key: api_key.map(str::to_string),
             web_search: true,
-            url_template: None,
-            answer_selector: None,
-            link_selector: None,
-            max_tokens: 1024,
+            ..EngineSpec::for_test(EngineKind::Perplexity, "sonar-pro")
         }
     }
 
