@@ -3,6 +3,14 @@
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
+/// The current time in Unix seconds (0 if the clock is before 1970).
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Days since 1970-01-01 of the UTC day containing `ts`.
 pub fn day_number(ts: i64) -> i64 {
     ts.div_euclid(SECONDS_PER_DAY)

@@ -11,6 +11,7 @@ use crate::checks::run::{
 };
 use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
 use crate::config::{Settings, SiteConfig};
+use crate::day::now_unix;
 use crate::report::table::{Table, Value};
 use crate::store::{Added, Store};
 
@@ -69,7 +70,7 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
             let store = Store::connect(&settings.database_url).await?;
             let mut counts = [0u64; 3];
             for prompt in &prompts {
-                match store.add_prompt(&site.name, prompt, now()).await? {
+                match store.add_prompt(&site.name, prompt, now_unix()).await? {
                     Added::New(_) => counts[0] += 1,
                     Added::Reactivated(_) => counts[1] += 1,
                     Added::Duplicate(_) => counts[2] += 1,
@@ -95,7 +96,7 @@ async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
         engines: check_engines(&args.engines, &engine_names(settings)).map_err(UsageError)?,
     };
     let store = Store::connect(&settings.database_url).await?;
-    let added = store.add_prompt(&site.name, &prompt, now()).await;
+    let added = store.add_prompt(&site.name, &prompt, now_unix()).await;
     store.close().await;
     match added? {
         Added::New(id) => print_out(&format!("added prompt {id} for {}\n", site.name)),
@@ -112,13 +113,6 @@ async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
 
 fn engine_names(settings: &Settings) -> Vec<&str> {
     settings.engines.iter().map(|e| e.name.as_str()).collect()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {

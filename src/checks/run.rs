@@ -16,6 +16,7 @@ use super::engines::EngineKind;
 use super::engines::replay::Recordings;
 use super::mentions::{Entity, extract};
 use crate::config::{EngineConfig, Settings};
+use crate::day::now_unix;
 use crate::store::{NewAnswer, PromptRow, Store, StoreError};
 
 /// Requests in flight per engine at most (the rate limit spaces them further).
@@ -92,7 +93,7 @@ pub async fn run_checks(
     let engines = prepare_engines(settings, selection, env, policy)?;
     let prompts = select_prompts(store, settings, selection).await?;
     let entities = site_entities(settings);
-    let run_id = store.start_check_run(now()).await?;
+    let run_id = store.start_check_run(now_unix()).await?;
     let mut tasks = JoinSet::new();
     for engine in engines {
         let jobs = jobs_for(&engine.config, &prompts, &entities);
@@ -112,16 +113,9 @@ pub async fn run_checks(
         let room = MAX_FAILURE_SAMPLES.saturating_sub(summary.failures.len());
         summary.failures.extend(failures.into_iter().take(room));
     }
-    store.finish_check_run(run_id, now()).await?;
+    store.finish_check_run(run_id, now_unix()).await?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// The selected engines with their keys read and clients built.
@@ -290,7 +284,7 @@ async fn ask_and_store(
     engine: &Engine,
     job: &Job,
 ) -> Result<Option<String>, CheckError> {
-    let asked_at = now();
+    let asked_at = now_unix();
     let outcome = match &engine.asker {
         Asker::Http(client) => client.ask(&job.prompt.text).await,
         Asker::Replay(recordings) => Outcome {

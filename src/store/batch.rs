@@ -19,6 +19,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use super::ingest::Checkpoint;
 use super::{Backend, Store, StoreError};
+use crate::day::now_unix;
 use crate::ingest::sessionize::{Changes, NewConversion, NewSession, SessionUpdate};
 
 /// Most rows per multi-row INSERT (kept well under both backends' bound-parameter limits).
@@ -209,15 +210,8 @@ fn checkpoint_row(checkpoint: &Checkpoint) -> [Cell<'_>; 6] {
         Cell::Text(&checkpoint.path),
         Cell::Int(checkpoint.byte_offset),
         Cell::Int(checkpoint.lines),
-        Cell::Int(now()),
+        Cell::Int(now_unix()),
     ]
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// Splits rows into multi-row INSERT chunks whose sizes are powers of two (full chunks of
@@ -341,7 +335,7 @@ async fn commit_through_pool(
     let backend = store.backend;
     for (day, salt) in &changes.new_salts {
         let salt = hex::encode(salt);
-        let row = [Cell::Text(day), Cell::Text(&salt), Cell::Int(now())];
+        let row = [Cell::Text(day), Cell::Text(&salt), Cell::Int(now_unix())];
         execute(&mut tx, INSERT_SALT.to_string(), &row).await?;
     }
     let sessions: Vec<_> = changes
@@ -464,7 +458,7 @@ impl SqliteFileWriter {
         let tx = self.conn.transaction()?;
         for (day, salt) in &changes.new_salts {
             let salt = hex::encode(salt);
-            let row = [Cell::Text(day), Cell::Text(&salt), Cell::Int(now())];
+            let row = [Cell::Text(day), Cell::Text(&salt), Cell::Int(now_unix())];
             tx.prepare_cached(INSERT_SALT)?
                 .execute(rusqlite::params_from_iter(row))?;
         }
