@@ -125,10 +125,7 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
     let store = Store::connect(&settings.database_url).await?;
     let summary = run_checks(&store, settings, &selection, &env, RetryPolicy::default()).await;
     store.close().await;
-    let summary = summary.map_err(|err| match err {
-        CheckError::Usage(message) => anyhow::Error::new(UsageError(message)),
-        other => anyhow::Error::new(other),
-    })?;
+    let summary = summary.map_err(check_error)?;
     if args.json {
         return print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?));
     }
@@ -160,9 +157,14 @@ pub async fn rescore(settings: &Settings, args: &RescoreArgs) -> Result<()> {
     let store = Store::connect(&settings.database_url).await?;
     let count = rescore_all(&store, settings, args.site.as_deref()).await;
     store.close().await;
-    let count = count.map_err(|err| match err {
+    let count = count.map_err(check_error)?;
+    print_out(&format!("re-scored {count} answers\n"))
+}
+
+/// A check error for `main`: the user's mistakes exit with 2, the rest with 1.
+fn check_error(err: CheckError) -> anyhow::Error {
+    match err {
         CheckError::Usage(message) => anyhow::Error::new(UsageError(message)),
         other => anyhow::Error::new(other),
-    })?;
-    print_out(&format!("re-scored {count} answers\n"))
+    }
 }
