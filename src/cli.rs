@@ -17,7 +17,8 @@ direct), detects goal conversions and compares conversion rates with 95% error b
 History lives in SQLite (default: ./aivis.db) or PostgreSQL; the reports are plain SQL files \
 that analysts can run themselves.
 
-Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.";
+Exit codes: 0 ok, 1 runtime failure (for `check`: an engine answered none of its calls), 2 bad \
+usage or bad config.";
 
 #[derive(Debug, Parser)]
 #[command(name = "aivis", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -308,6 +309,29 @@ prompt views).")]
     Mentions(MentionsArgs),
     /// Cited domains, or per engine how often answers cite the brand's own domains
     Citations(CitationsArgs),
+    /// Per prompt and engine: brand mentions beside brand links and their rank (search results)
+    #[command(long_about = "\
+The brand's visibility per tracked prompt and engine, side by side for every engine asked the \
+same prompt: answers (ok calls), failed, brand_mentioned with mention_rate and its Wilson 95% \
+interval (mention_low, mention_high), avg_mention_rank (order of first appearance among the \
+tracked entities, 1 = first), answers_linking_brand (answers with a URL on the brand's domains \
+among their links) with link_rate (link_low, link_high), and best_link_rank / avg_link_rank: \
+the position of the first brand URL among the links (provider citations first, then links in \
+the answer text; 1 = first).
+
+An `html` engine pointed at a search results page (a SearXNG instance, say) lists the result \
+links in page order, so its link rank is the brand's rank in the search results: the same \
+query's search visibility beside its AI visibility.")]
+    Visibility(VisibilityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VisibilityArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

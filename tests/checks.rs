@@ -1,21 +1,27 @@
 //! Prompt checks end to end on SQLite and PostgreSQL: tracked prompts, a check run with the
 //! recorded (`replay`) answers of the demo (one recorded failure among them), the mentions and
-//! citations reports against counts worked out by hand from those answers, and `rescore`.
+//! citations reports against counts worked out by hand from those answers, and `rescore`; and
+//! the visibility report putting those AI answers beside an `html` engine scraping search
+//! results pages served on loopback (the brand's rank among the result links).
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use aivis::checks::client::RetryPolicy;
+use aivis::checks::engines::EngineKind;
 use aivis::checks::prompts::NewPrompt;
 use aivis::checks::run::{CheckError, CheckSelection, rescore, run_checks};
+use aivis::config::EngineConfig;
 use aivis::config::{EntityConfig, Settings};
-use aivis::demo::checks::{DEMO_PROMPTS, REPLAY_ANSWERS, replay_engine};
+use aivis::demo::checks::{DEMO_PROMPTS, REPLAY_ANSWERS, SEARCH_RESULTS, replay_engine};
 use aivis::demo::demo_site;
 use aivis::report::table::{Table, Value};
 use aivis::report::{self, CitationsBy, Filters, MentionsBy};
 use aivis::store::{Added, Store};
 use common::TestDb;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn prompt(text: &str) -> NewPrompt {
     NewPrompt {
@@ -198,6 +204,183 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
         assert_eq!(mentioned["GA4"], Value::Int(1), "{}", db.name);
         assert_eq!(mentioned["Acme"], Value::Int(9), "{}", db.name);
 
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+/// A search results page in the markup of SearXNG's simple theme, built from one recorded
+/// line of the demo's search results (`text` holds "n. title: snippet" lines, `citations`
+/// the result URLs in rank order).
+fn results_page(recorded: &serde_json::Value) -> String {
+    let urls = recorded["citations"].as_array().unwrap();
+    let lines = recorded["text"].as_str().unwrap().lines();
+    let articles: String = lines
+        .zip(urls)
+        .map(|(line, url)| {
+            let (title, snippet) = line.split_once(": ").unwrap();
+            let title = title.split_once(". ").unwrap().1;
+            format!(
+                "<article class=\"result result-default\"><h3><a href=\"{}\">{title}</a></h3>\
+                 <p class=\"content\">{snippet}</p></article>",
+                url.as_str().unwrap()
+            )
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html><html><body><div id=\"urls\" role=\"main\">{articles}</div></body></html>"
+    )
+}
+
+/// An `html` engine on a SearXNG-like instance at `base`.
+fn searxng_engine(base: &str) -> EngineConfig {
+    EngineConfig {
+        name: "searxng".into(),
+        kind: EngineKind::Html,
+        model: String::new(),
+        base_url: None,
+        api_key_env: None,
+        samples: 1,
+        requests_per_minute: 600,
+        timeout_seconds: 10,
+        web_search: false,
+        max_tokens: 1024,
+        input_usd_per_mtok: None,
+        output_usd_per_mtok: None,
+        url_template: Some(format!("{base}/search?q={{query}}&language=en")),
+        answer_selector: Some("article.result p.content".into()),
+        link_selector: Some("article.result h3 a".into()),
+        path: None,
+    }
+}
+
+/// (prompt id, engine) → the named column, from the visibility report.
+fn visibility_cell(table: &Table, column: &str) -> BTreeMap<(i64, String), Value> {
+    let (p, e, c) = (
+        table.column("prompt_id").unwrap(),
+        table.column("engine").unwrap(),
+        table.column(column).unwrap(),
+    );
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            let key = (
+                row[p].as_i64().unwrap(),
+                row[e].as_str().unwrap().to_string(),
+            );
+            (key, row[c].clone())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn visibility_puts_search_rank_beside_ai_mentions_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.ndjson");
+    std::fs::write(&answers, REPLAY_ANSWERS).unwrap();
+    let server = MockServer::start().await;
+    for line in SEARCH_RESULTS.lines() {
+        let recorded: serde_json::Value = serde_json::from_str(line).unwrap();
+        Mock::given(method("GET"))
+            .and(path("/search"))
+            .and(query_param("q", recorded["prompt"].as_str().unwrap()))
+            .and(query_param("language", "en"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(results_page(&recorded), "text/html; charset=utf-8"),
+            )
+            .mount(&server)
+            .await;
+    }
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let mut settings = settings(&answers);
+        settings.engines.push(searxng_engine(&server.uri()));
+        let mut ids = Vec::new();
+        for text in DEMO_PROMPTS {
+            match store.add_prompt("acme", &prompt(text), 1).await.unwrap() {
+                Added::New(id) => ids.push(id),
+                other => panic!("{other:?}"),
+            }
+        }
+        let summary = run_checks(
+            &store,
+            &settings,
+            &CheckSelection::default(),
+            &|_: &str| None,
+            RetryPolicy::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (summary.answers, summary.failed),
+            (11 + 4, 1),
+            "{}",
+            db.name
+        );
+
+        let table = report::visibility(&store, &Filters::default())
+            .await
+            .unwrap();
+        assert_eq!(table.columns.last().unwrap(), "prompt");
+        let key = |n: usize, engine: &str| (ids[n], engine.to_string());
+        let int = |n: i64| Value::Int(n);
+        // Worked out by hand from examples/replay/answers.ndjson and search.ndjson.
+        let best = visibility_cell(&table, "best_link_rank");
+        let expected_best = [
+            (key(0, "replay-demo"), int(1)),
+            (key(0, "searxng"), int(3)),
+            (key(1, "replay-demo"), int(1)),
+            (key(1, "searxng"), int(1)),
+            // The AI answer names a competitor's URL first, the brand's second.
+            (key(2, "replay-demo"), int(2)),
+            (key(2, "searxng"), int(2)),
+            (key(3, "replay-demo"), int(1)),
+            // The brand is not among the results.
+            (key(3, "searxng"), Value::Null),
+        ];
+        assert_eq!(best, expected_best.into_iter().collect(), "{}", db.name);
+        let mentioned = visibility_cell(&table, "brand_mentioned");
+        let linking = visibility_cell(&table, "answers_linking_brand");
+        let answers_col = visibility_cell(&table, "answers");
+        let failed = visibility_cell(&table, "failed");
+        for (n, engine, answers, brand_mentioned, answers_linking, failures) in [
+            (0, "replay-demo", 3, 2, 2, 0),
+            (1, "replay-demo", 3, 3, 3, 0),
+            (2, "replay-demo", 3, 3, 1, 0),
+            (3, "replay-demo", 2, 1, 1, 1),
+            (0, "searxng", 1, 1, 1, 0),
+            (3, "searxng", 1, 0, 0, 0),
+        ] {
+            let k = key(n, engine);
+            assert_eq!(
+                [&answers_col[&k], &mentioned[&k], &linking[&k], &failed[&k]],
+                [
+                    &int(answers),
+                    &int(brand_mentioned),
+                    &int(answers_linking),
+                    &int(failures)
+                ],
+                "{} {k:?}",
+                db.name
+            );
+        }
+        let rank = visibility_cell(&table, "avg_mention_rank");
+        assert_eq!(
+            rank[&key(2, "replay-demo")],
+            Value::Float(5.0 / 3.0),
+            "{}",
+            db.name
+        );
+        let link_rate = visibility_cell(&table, "link_rate");
+        assert_eq!(link_rate[&key(2, "replay-demo")], Value::Float(0.333333));
+        assert_eq!(link_rate[&key(3, "searxng")], Value::Float(0.0));
+        let low = visibility_cell(&table, "mention_low");
+        assert!(
+            matches!(low[&key(0, "replay-demo")], Value::Float(v) if v > 0.0 && v < 0.666667),
+            "{low:?}"
+        );
         store.close().await;
         db.drop_db().await;
     }

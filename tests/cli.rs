@@ -513,13 +513,22 @@ fn prompts_check_and_mentions_from_the_command_line() {
     let config = write_config(dir.path(), "sqlite://checks.db");
     let answers = dir.path().join("answers.ndjson");
     std::fs::write(&answers, aivis::demo::checks::REPLAY_ANSWERS).unwrap();
+    // An engine that fails every call, as a dead endpoint or a revoked key would.
+    let failures = dir.path().join("failures.ndjson");
+    std::fs::write(
+        &failures,
+        "{\"prompt\": \"Is Acme GDPR compliant?\", \"error\": \"HTTP 401: revoked key\"}\n",
+    )
+    .unwrap();
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str(&format!(
         "[sites.brand]\nname = \"Acme\"\ndomains = [\"acme.test\"]\n\
          [[sites.competitors]]\nname = \"Globex\"\ndomains = [\"globex.test\"]\n\
          [[engines]]\nname = \"recorded\"\nkind = \"replay\"\npath = {:?}\nsamples = 2\n\
-         [[engines]]\nname = \"gpt\"\nkind = \"openai_chat\"\nmodel = \"m\"\napi_key_env = \"AIVIS_UNSET_TEST_KEY\"\n",
-        answers.display().to_string()
+         [[engines]]\nname = \"gpt\"\nkind = \"openai_chat\"\nmodel = \"m\"\napi_key_env = \"AIVIS_UNSET_TEST_KEY\"\n\
+         [[engines]]\nname = \"broken\"\nkind = \"replay\"\npath = {:?}\nsamples = 1\n",
+        answers.display().to_string(),
+        failures.display().to_string()
     ));
     std::fs::write(&config, text).unwrap();
 
@@ -590,10 +599,77 @@ fn prompts_check_and_mentions_from_the_command_line() {
     assert_eq!(acme["mentioned"], 4);
     assert!(acme["ci_low"].as_f64().unwrap() < 1.0);
 
+    let visibility = aivis(dir.path(), &["report", "visibility", "--format", "json"]);
+    assert!(visibility.status.success(), "{}", stderr(&visibility));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&visibility.stdout).unwrap();
+    // One row per prompt asked of the engine; the shop comparison's first two recorded answers
+    // both name Acme, and only the first links an Acme URL (second among its links).
+    let shop = rows
+        .iter()
+        .find(|r| r["prompt"] == "Acme vs Globex for an online shop")
+        .unwrap();
+    assert_eq!(
+        (
+            &shop["engine"],
+            &shop["answers"],
+            &shop["brand_mentioned"],
+            &shop["answers_linking_brand"],
+            &shop["best_link_rank"]
+        ),
+        (
+            &serde_json::json!("recorded"),
+            &serde_json::json!(2),
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(2)
+        ),
+        "{shop}"
+    );
+    assert_eq!(shop["link_rate"], 0.5);
+    let bad = aivis(dir.path(), &["report", "visibility", "--from", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+
     let rescore = aivis(dir.path(), &["rescore"]);
     assert!(
         String::from_utf8_lossy(&rescore.stdout).contains("re-scored 4 answers"),
         "{}",
         stderr(&rescore)
+    );
+
+    // A scheduled check whose engine answered nothing does not exit 0; the run is still
+    // summarised and stored.
+    // Prompt 1 is asked of `recorded` only: nothing to ask, said so, no empty run stored.
+    let nothing = aivis(
+        dir.path(),
+        &["check", "--engine", "broken", "--prompt", "1"],
+    );
+    assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
+    assert!(
+        stderr(&nothing).contains("none of the selected prompts"),
+        "{}",
+        stderr(&nothing)
+    );
+    let add = aivis(
+        dir.path(),
+        &[
+            "prompts",
+            "add",
+            "--engine",
+            "broken",
+            "Is Acme GDPR compliant?",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let silent = aivis(dir.path(), &["check", "--engine", "broken"]);
+    assert_eq!(silent.status.code(), Some(1), "{}", stderr(&silent));
+    assert!(
+        String::from_utf8_lossy(&silent.stdout).contains("broken: 0 ok, 1 failed"),
+        "{}",
+        String::from_utf8_lossy(&silent.stdout)
+    );
+    assert!(
+        stderr(&silent).contains("no answer from broken"),
+        "{}",
+        stderr(&silent)
     );
 }

@@ -127,9 +127,28 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
     store.close().await;
     let summary = summary.map_err(check_error)?;
     if args.json {
-        return print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?));
+        print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
+    } else {
+        print_out(&describe(&summary))?;
     }
-    print_out(&describe(&summary))
+    match silent_engines(&summary).as_slice() {
+        [] => Ok(()),
+        silent => Err(anyhow::anyhow!(
+            "no answer from {}: every call failed (stored as failed; see the errors above)",
+            silent.join(", ")
+        )),
+    }
+}
+
+/// Engines that were asked and answered nothing: a wrong key, a dead endpoint or a changed
+/// page layout, which a scheduled `aivis check` must not report as success.
+fn silent_engines(summary: &CheckSummary) -> Vec<String> {
+    summary
+        .by_engine
+        .iter()
+        .filter(|(_, tally)| tally.ok == 0 && tally.failed > 0)
+        .map(|(engine, _)| engine.clone())
+        .collect()
 }
 
 fn describe(summary: &CheckSummary) -> String {

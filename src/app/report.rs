@@ -34,6 +34,13 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
             store.close().await;
             print_ranked(table?, &args.output)
         }
+        ReportCommand::Visibility(args) => {
+            let filters = filters(settings, &args.period)?;
+            let store = Store::connect(&settings.database_url).await?;
+            let table = report::visibility(&store, &filters).await;
+            store.close().await;
+            print_out(&table?.render(args.format))
+        }
     }
 }
 

@@ -93,10 +93,24 @@ pub async fn run_checks(
     let engines = prepare_engines(settings, selection, env, policy)?;
     let prompts = select_prompts(store, settings, selection).await?;
     let entities = site_entities(settings);
+    let planned: Vec<(Engine, Vec<Job>)> = engines
+        .into_iter()
+        .map(|engine| {
+            let jobs = jobs_for(&engine.config, &prompts, &entities);
+            (engine, jobs)
+        })
+        .filter(|(_, jobs)| !jobs.is_empty())
+        .collect();
+    if planned.is_empty() {
+        return Err(CheckError::Usage(
+            "none of the selected prompts is asked of the selected engines (a prompt added \
+             with --engine is asked of those engines only; see `aivis prompts list`)"
+                .into(),
+        ));
+    }
     let run_id = store.start_check_run(now_unix()).await?;
     let mut tasks = JoinSet::new();
-    for engine in engines {
-        let jobs = jobs_for(&engine.config, &prompts, &entities);
+    for (engine, jobs) in planned {
         let store = store.clone();
         tasks.spawn(async move { run_engine(store, run_id, Arc::new(engine), jobs).await });
     }

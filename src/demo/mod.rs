@@ -168,7 +168,7 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     out.push_str(&format!(
         "\nThe demo database stays at {} (log: {}). Try, with AIVIS_DATABASE_URL={url}:\n  \
          aivis query conversions_by_source --format csv\n  aivis report crawlers --by path\n  \
-         aivis report referrers --unclassified\n  aivis report mentions --by prompt\n",
+         aivis report referrers --unclassified\n  aivis report mentions --by prompt\n  aivis report visibility --format csv\n",
         args.db.display(),
         log_path.display()
     ));

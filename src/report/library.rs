@@ -73,6 +73,10 @@ pub const LIBRARY: &[(&str, &str)] = &[
         include_str!("../../queries/citations_by_engine.sql"),
     ),
     (
+        "visibility_by_prompt",
+        include_str!("../../queries/visibility_by_prompt.sql"),
+    ),
+    (
         "rollup_check",
         include_str!("../../queries/rollup_check.sql"),
     ),

@@ -185,6 +185,29 @@ pub async fn citations(
     }
 }
 
+/// Per tracked prompt and engine, the brand's visibility in the answers (mention rate and
+/// rank among the tracked entities) beside its visibility among the links (how often a
+/// brand-owned URL is cited or listed, and its best and mean position: for an `html` engine on
+/// a search results page, its rank among the results). Both rates carry their Wilson 95%
+/// interval; the prompt text is the last column.
+pub async fn visibility(store: &Store, filters: &Filters) -> Result<Table, ReportError> {
+    let table = run_named(store, "visibility_by_prompt", &filters.params()).await?;
+    let table = with_interval(
+        table,
+        "answers",
+        "brand_mentioned",
+        ["mention_rate", "mention_low", "mention_high"],
+    );
+    let mut table = with_interval(
+        table,
+        "answers",
+        "answers_linking_brand",
+        ["link_rate", "link_low", "link_high"],
+    );
+    table.move_to_end("prompt");
+    Ok(table)
+}
+
 /// Runs a library query by name with `name=value` parameters.
 pub async fn run_named(
     store: &Store,
@@ -237,11 +260,17 @@ pub fn with_rates(table: Table) -> Table {
 
 /// Adds (or fills in) `rate_column`, `ci_low`, `ci_high`: the share of `hits` among `trials`
 /// with its Wilson 95% interval.
-pub fn with_wilson(mut table: Table, trials: &str, hits: &str, rate_column: &str) -> Table {
+pub fn with_wilson(table: Table, trials: &str, hits: &str, rate_column: &str) -> Table {
+    with_interval(table, trials, hits, [rate_column, "ci_low", "ci_high"])
+}
+
+/// Adds (or fills in) the columns `[rate, low, high]`: the share of `hits` among `trials` and
+/// its Wilson 95% interval (null where there were no trials).
+pub fn with_interval(mut table: Table, trials: &str, hits: &str, columns: [&str; 3]) -> Table {
     let (Some(s), Some(c)) = (table.column(trials), table.column(hits)) else {
         return table;
     };
-    let targets: Vec<usize> = [rate_column, "ci_low", "ci_high"]
+    let targets: Vec<usize> = columns
         .iter()
         .map(|name| {
             table.column(name).unwrap_or_else(|| {

@@ -83,6 +83,39 @@ impl Table {
         self.columns.iter().position(|c| c == name)
     }
 
+    /// The named columns only, in the order given (names the table lacks are skipped).
+    pub fn select(&self, names: &[&str]) -> Table {
+        let indexes: Vec<usize> = names.iter().filter_map(|n| self.column(n)).collect();
+        Table {
+            columns: indexes.iter().map(|&i| self.columns[i].clone()).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| {
+                    indexes
+                        .iter()
+                        .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// Moves the column `name` (and its cells) to the end; no-op when there is none.
+    pub fn move_to_end(&mut self, name: &str) {
+        let Some(index) = self.column(name) else {
+            return;
+        };
+        let column = self.columns.remove(index);
+        self.columns.push(column);
+        for row in &mut self.rows {
+            if index < row.len() {
+                let cell = row.remove(index);
+                row.push(cell);
+            }
+        }
+    }
+
     pub fn render(&self, format: OutputFormat) -> String {
         match format {
             OutputFormat::Table => self.to_text_table(),
@@ -218,6 +251,34 @@ mod tests {
                 vec![Value::Text("a,\"b\"\n".into()), Value::Int(3), Value::Null],
             ],
         }
+    }
+
+    #[test]
+    fn a_column_moves_to_the_end_with_its_cells() {
+        let mut table = sample();
+        table.move_to_end("channel");
+        assert_eq!(table.columns, ["sessions", "rate", "channel"]);
+        assert_eq!(
+            table.rows[0],
+            [
+                Value::Int(12),
+                Value::Float(0.25),
+                Value::Text("ai_assistant".into())
+            ]
+        );
+        let before = table.clone();
+        table.move_to_end("missing");
+        assert_eq!(table, before);
+    }
+
+    #[test]
+    fn select_keeps_the_named_columns_in_the_order_given() {
+        let picked = sample().select(&["rate", "missing", "channel"]);
+        assert_eq!(picked.columns, ["rate", "channel"]);
+        assert_eq!(
+            picked.rows[1],
+            [Value::Null, Value::Text("a,\"b\"\n".into())]
+        );
     }
 
     #[test]
