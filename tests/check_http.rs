@@ -278,8 +278,6 @@ fn engine(server: &str, provider: &Provider, case: Case, name: &str) -> EngineCo
     let prefix = format!("{server}/{}", engine_name(provider, name));
     let html = provider.kind == EngineKind::Html;
     EngineConfig {
-        name: engine_name(provider, name),
-        kind: provider.kind,
         model: "test-model".into(),
         base_url: (!html).then(|| format!("{prefix}{}", provider.root)),
         api_key_env: (!html).then(|| "AIVIS_TEST_KEY".into()),
@@ -293,7 +291,7 @@ fn engine(server: &str, provider: &Provider, case: Case, name: &str) -> EngineCo
         url_template: html.then(|| format!("{prefix}{}?q={{query}}", provider.route)),
         answer_selector: html.then(|| "section.ai-answer p".into()),
         link_selector: html.then(|| "a.result-link".into()),
-        path: None,
+        ..EngineConfig::new(&engine_name(provider, name), provider.kind)
     }
 }
 

@@ -235,22 +235,12 @@ fn results_page(recorded: &serde_json::Value) -> String {
 /// An `html` engine on a SearXNG-like instance at `base`.
 fn searxng_engine(base: &str) -> EngineConfig {
     EngineConfig {
-        name: "searxng".into(),
-        kind: EngineKind::Html,
-        model: String::new(),
-        base_url: None,
-        api_key_env: None,
         samples: 1,
         requests_per_minute: 600,
-        timeout_seconds: 10,
-        web_search: false,
-        max_tokens: 1024,
-        input_usd_per_mtok: None,
-        output_usd_per_mtok: None,
         url_template: Some(format!("{base}/search?q={{query}}&language=en")),
         answer_selector: Some("article.result p.content".into()),
         link_selector: Some("article.result h3 a".into()),
-        path: None,
+        ..EngineConfig::new("searxng", EngineKind::Html)
     }
 }
 

@@ -100,6 +100,29 @@ impl EntityConfig {
 }
 
 impl EngineConfig {
+    /// An engine of `kind` with every other setting at its config-file default (as if only
+    /// `name` and `kind` were written).
+    pub fn new(name: &str, kind: EngineKind) -> EngineConfig {
+        EngineConfig {
+            name: name.to_string(),
+            kind,
+            model: String::new(),
+            base_url: None,
+            api_key_env: None,
+            samples: default_samples(),
+            requests_per_minute: default_requests_per_minute(),
+            timeout_seconds: default_timeout_seconds(),
+            web_search: false,
+            max_tokens: default_max_tokens(),
+            input_usd_per_mtok: None,
+            output_usd_per_mtok: None,
+            url_template: None,
+            answer_selector: None,
+            link_selector: None,
+            path: None,
+        }
+    }
+
     /// The adapter's view of this engine, with `api_key` read by the caller.
     pub fn spec(&self, api_key: Option<String>) -> EngineSpec {
         let base_url = self

@@ -638,6 +638,17 @@ mod tests {
     }
 
     #[test]
+    fn a_new_engine_has_the_config_file_defaults() {
+        let parsed =
+            parse_str("[[engines]]\nname = \"r\"\nkind = \"replay\"\npath = \"a\"\n").unwrap();
+        let built = EngineConfig {
+            path: Some("a".into()),
+            ..EngineConfig::new("r", crate::checks::engines::EngineKind::Replay)
+        };
+        assert_eq!(format!("{built:?}"), format!("{:?}", parsed.engines[0]));
+    }
+
+    #[test]
     fn brand_and_competitors_become_tracked_entities() {
         let settings = parse_str(EXAMPLE_CONFIG).unwrap();
         let entities = settings.sites[0].entities();

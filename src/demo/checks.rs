@@ -44,22 +44,10 @@ pub fn search_engine(results: &Path) -> EngineConfig {
 
 fn recorded_engine(name: &str, path: &Path, samples: u32) -> EngineConfig {
     EngineConfig {
-        name: name.into(),
-        kind: EngineKind::Replay,
-        model: String::new(),
-        base_url: None,
-        api_key_env: None,
         samples,
         requests_per_minute: 600,
-        timeout_seconds: 10,
-        web_search: false,
-        max_tokens: 1024,
-        input_usd_per_mtok: None,
-        output_usd_per_mtok: None,
-        url_template: None,
-        answer_selector: None,
-        link_selector: None,
         path: Some(path.to_path_buf()),
+        ..EngineConfig::new(name, EngineKind::Replay)
     }
 }
 
