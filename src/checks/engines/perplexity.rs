@@ -4,24 +4,16 @@
 //! top-level `citations` URLs (the older field) followed by the `search_results[].url` that
 //! replace them.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::json::{bearer_auth, endpoint, items, parse_json};
-use super::openai_chat::read_chat_completion;
-use super::{Answer, EngineSpec, HttpRequest, Method, ParseError};
+use super::json::{items, parse_json};
+use super::openai_chat::{self, read_chat_completion};
+use super::{Answer, EngineSpec, HttpRequest, ParseError};
 
 /// `POST {base_url}/chat/completions` with `Authorization: Bearer {key}` and the prompt as the
-/// one user message.
+/// one user message: the Chat Completions request `openai_chat` builds.
 pub fn build_request(spec: &EngineSpec, prompt: &str) -> HttpRequest {
-    HttpRequest {
-        method: Method::Post,
-        url: endpoint(spec, "chat/completions"),
-        headers: bearer_auth(spec),
-        body: Some(json!({
-            "model": spec.model,
-            "messages": [{"role": "user", "content": prompt}],
-        })),
-    }
+    openai_chat::build_request(spec, prompt)
 }
 
 /// Reads a completion like `openai_chat` does, citing `citations` then `search_results`.
@@ -36,7 +28,8 @@ pub fn parse_response(body: &[u8]) -> Result<Answer, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::engines::{EngineKind, Usage};
+    use crate::checks::engines::{EngineKind, Method, Usage};
+    use serde_json::json;
 
     const CITATIONS: &str =
         include_str!("../../../tests/fixtures/engines/perplexity/success_citations.json");
