@@ -104,36 +104,41 @@ impl RateLimiter {
     }
 }
 
+/// The HTTP client engines share (build one per run and clone it: clones share its
+/// connection pool). Timeouts are set per engine, on each request.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .user_agent(concat!("aivis/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
 /// Sends `spec`'s requests.
 pub struct EngineClient {
     spec: EngineSpec,
     http: reqwest::Client,
+    /// Longest a call may take, from connecting to the end of the body.
+    timeout: Duration,
     limiter: RateLimiter,
     policy: RetryPolicy,
 }
 
 impl EngineClient {
+    /// `http` is the run's shared client (see [`http_client`]).
     pub fn new(
+        http: reqwest::Client,
         spec: EngineSpec,
         requests_per_minute: u32,
         timeout: Duration,
         policy: RetryPolicy,
-    ) -> Result<EngineClient, String> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("aivis/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(EngineClient {
+    ) -> EngineClient {
+        EngineClient {
             spec,
             http,
+            timeout,
             limiter: RateLimiter::per_minute(requests_per_minute),
             policy,
-        })
-    }
-
-    pub fn spec(&self) -> &EngineSpec {
-        &self.spec
+        }
     }
 
     /// Asks `prompt`, retrying transient failures.
@@ -155,11 +160,11 @@ impl EngineClient {
             attempts += 1;
             self.limiter.wait().await;
             let failure = match self.send(&request).await {
-                Ok(answer) => {
+                Ok((status, answer)) => {
                     return Outcome {
                         result: Ok(answer),
                         attempts,
-                        http_status: Some(200),
+                        http_status: Some(status),
                         latency: started.elapsed(),
                     };
                 }
@@ -189,11 +194,13 @@ impl EngineClient {
         (base + jitter).min(self.policy.max_delay)
     }
 
-    async fn send(&self, request: &HttpRequest) -> Result<Answer, Failure> {
+    /// One call: the response's status and answer, or why it failed.
+    async fn send(&self, request: &HttpRequest) -> Result<(u16, Answer), Failure> {
         let mut builder = match request.method {
             Method::Get => self.http.get(&request.url),
             Method::Post => self.http.post(&request.url),
-        };
+        }
+        .timeout(self.timeout);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -223,11 +230,13 @@ impl EngineClient {
                 status: Some(status),
             });
         }
-        engines::parse_response(&self.spec, &body).map_err(|err| Failure {
-            message: err.to_string(),
-            retry: Retry::Permanent,
-            status: Some(status),
-        })
+        engines::parse_response(&self.spec, &body)
+            .map(|answer| (status, answer))
+            .map_err(|err| Failure {
+                message: err.to_string(),
+                retry: Retry::Permanent,
+                status: Some(status),
+            })
     }
 }
 

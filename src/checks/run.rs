@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::client::{EngineClient, Outcome, RetryPolicy};
+use super::client::{EngineClient, Outcome, RetryPolicy, http_client};
 use super::engines::EngineKind;
 use super::engines::replay::Recordings;
 use super::mentions::{Entity, extract};
@@ -163,31 +163,40 @@ fn prepare_engines(
             missing.join(", ")
         )));
     }
-    selected
-        .into_iter()
-        .map(|config| {
-            let key = config.api_key_env.as_deref().and_then(env);
-            let asker = match config.kind {
-                EngineKind::Replay => {
-                    let path = config.path.clone().unwrap_or_default();
-                    Asker::Replay(Recordings::load(&path).map_err(CheckError::Usage)?)
-                }
-                _ => Asker::Http(Box::new(
-                    EngineClient::new(
-                        config.spec(key),
-                        config.requests_per_minute,
-                        Duration::from_secs(u64::from(config.timeout_seconds)),
-                        policy,
-                    )
-                    .map_err(CheckError::Usage)?,
-                )),
-            };
-            Ok(Engine {
-                config: config.clone(),
-                asker,
-            })
-        })
-        .collect()
+    // One HTTP client (one connection pool) for every HTTP engine of the run.
+    let mut http: Option<reqwest::Client> = None;
+    let mut engines = Vec::with_capacity(selected.len());
+    for config in selected {
+        let asker = match config.kind {
+            EngineKind::Replay => {
+                let path = config.path.clone().unwrap_or_default();
+                Asker::Replay(Recordings::load(&path).map_err(CheckError::Usage)?)
+            }
+            _ => {
+                let client = match http.clone() {
+                    Some(client) => client,
+                    None => {
+                        let client = http_client().map_err(CheckError::Usage)?;
+                        http = Some(client.clone());
+                        client
+                    }
+                };
+                let key = config.api_key_env.as_deref().and_then(env);
+                Asker::Http(Box::new(EngineClient::new(
+                    client,
+                    config.spec(key),
+                    config.requests_per_minute,
+                    Duration::from_secs(u64::from(config.timeout_seconds)),
+                    policy,
+                )))
+            }
+        };
+        engines.push(Engine {
+            config: config.clone(),
+            asker,
+        });
+    }
+    Ok(engines)
 }
 
 /// The active prompts of the selected, configured sites.
