@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{UsageError, print_out};
+use super::{UsageError, print_out, with_store};
 use crate::checks::client::RetryPolicy;
 use crate::checks::prompts::{NewPrompt, check_engines, clean_tags, clean_text, read_csv};
 use crate::checks::run::{
@@ -13,7 +13,7 @@ use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
 use crate::config::{Settings, SiteConfig};
 use crate::day::now_unix;
 use crate::report::table::{Table, Value};
-use crate::store::{Added, Store};
+use crate::store::{Added, StoreError};
 
 pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()> {
     match command {
@@ -22,9 +22,10 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
             if let Some(site) = &args.site {
                 settings.site(Some(site)).map_err(UsageError)?;
             }
-            let store = Store::connect(&settings.database_url).await?;
-            let prompts = store.prompts(args.site.as_deref(), args.all).await;
-            store.close().await;
+            let prompts = with_store(settings, async |store| {
+                store.prompts(args.site.as_deref(), args.all).await
+            })
+            .await?;
             let table = Table {
                 columns: ["id", "site", "text", "tags", "engines", "active"]
                     .map(String::from)
@@ -46,9 +47,8 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
             print_out(&table.render(args.format))
         }
         PromptsCommand::Remove(args) => {
-            let store = Store::connect(&settings.database_url).await?;
-            let removed = store.remove_prompt(args.id).await;
-            store.close().await;
+            let removed =
+                with_store(settings, async |store| store.remove_prompt(args.id).await).await?;
             if !removed? {
                 return Err(UsageError(format!(
                     "no active prompt {} (see `aivis prompts list`)",
@@ -67,16 +67,18 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
             let prompts = read_csv(file, &engine_names(settings))
                 .map_err(|err| UsageError(format!("{}: {err}", args.file.display())))?;
-            let store = Store::connect(&settings.database_url).await?;
-            let mut counts = [0u64; 3];
-            for prompt in &prompts {
-                match store.add_prompt(&site.name, prompt, now_unix()).await? {
-                    Added::New(_) => counts[0] += 1,
-                    Added::Reactivated(_) => counts[1] += 1,
-                    Added::Duplicate(_) => counts[2] += 1,
+            let counts = with_store(settings, async |store| {
+                let mut counts = [0u64; 3];
+                for prompt in &prompts {
+                    match store.add_prompt(&site.name, prompt, now_unix()).await? {
+                        Added::New(_) => counts[0] += 1,
+                        Added::Reactivated(_) => counts[1] += 1,
+                        Added::Duplicate(_) => counts[2] += 1,
+                    }
                 }
-            }
-            store.close().await;
+                Ok::<_, StoreError>(counts)
+            })
+            .await??;
             print_out(&format!(
                 "{}: {} added, {} re-activated, {} already tracked (skipped)\n",
                 args.file.display(),
@@ -95,9 +97,10 @@ async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
         tags: clean_tags(&args.tags).map_err(UsageError)?,
         engines: check_engines(&args.engines, &engine_names(settings)).map_err(UsageError)?,
     };
-    let store = Store::connect(&settings.database_url).await?;
-    let added = store.add_prompt(&site.name, &prompt, now_unix()).await;
-    store.close().await;
+    let added = with_store(settings, async |store| {
+        store.add_prompt(&site.name, &prompt, now_unix()).await
+    })
+    .await?;
     match added? {
         Added::New(id) => print_out(&format!("added prompt {id} for {}\n", site.name)),
         Added::Reactivated(id) => print_out(&format!(
@@ -122,10 +125,11 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
         prompt: args.prompt,
     };
     let env = |key: &str| std::env::var(key).ok();
-    let store = Store::connect(&settings.database_url).await?;
-    let summary = run_checks(&store, settings, &selection, &env, RetryPolicy::default()).await;
-    store.close().await;
-    let summary = summary.map_err(check_error)?;
+    let summary = with_store(settings, async |store| {
+        run_checks(store, settings, &selection, &env, RetryPolicy::default()).await
+    })
+    .await?
+    .map_err(check_error)?;
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
     } else {
@@ -173,10 +177,11 @@ fn describe(summary: &CheckSummary) -> String {
 }
 
 pub async fn rescore(settings: &Settings, args: &RescoreArgs) -> Result<()> {
-    let store = Store::connect(&settings.database_url).await?;
-    let count = rescore_all(&store, settings, args.site.as_deref()).await;
-    store.close().await;
-    let count = count.map_err(check_error)?;
+    let count = with_store(settings, async |store| {
+        rescore_all(store, settings, args.site.as_deref()).await
+    })
+    .await?
+    .map_err(check_error)?;
     print_out(&format!("re-scored {count} answers\n"))
 }
 

@@ -25,6 +25,15 @@ use crate::store::Store;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Opens the configured database, runs `work` on it and closes it again, whatever `work`
+/// returned (its result is handed back as is).
+async fn with_store<T>(settings: &Settings, work: impl AsyncFnOnce(&Store) -> T) -> Result<T> {
+    let store = Store::connect(&settings.database_url).await?;
+    let result = work(&store).await;
+    store.close().await;
+    Ok(result)
+}
+
 /// Exit code for an error: 2 for usage and config mistakes, 1 for the rest.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     let usage = err.chain().any(|cause| {
@@ -105,15 +114,16 @@ async fn run_ingest(settings: &Settings, args: &IngestArgs) -> Result<()> {
     if args.batch_lines == 0 {
         return Err(UsageError("--batch-lines must be at least 1".into()).into());
     }
-    let store = Store::connect(&settings.database_url).await?;
     let inputs = args.files.iter().map(|f| Input::from_arg(f)).collect();
     let options = IngestOptions {
         format: format_choice(args.format),
         batch_lines: args.batch_lines,
         progress: std::io::stderr().is_terminal(),
     };
-    let summary = ingest(&store, site, inputs, options).await?;
-    store.close().await;
+    let summary = with_store(settings, async |store| {
+        ingest(store, site, inputs, options).await
+    })
+    .await??;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -198,9 +208,10 @@ async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
     };
     let file = load_query(name)?;
     let params = parse_params(&args.params)?;
-    let store = Store::connect(&settings.database_url).await?;
-    let table = crate::report::run_file(&store, &file, &params).await?;
-    store.close().await;
+    let table = with_store(settings, async |store| {
+        crate::report::run_file(store, &file, &params).await
+    })
+    .await??;
     print_out(&table.render(args.format))
 }
 

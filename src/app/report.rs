@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{UsageError, print_out};
+use super::{UsageError, print_out, with_store};
 use crate::classify::{AiPurpose, Classifier};
 use crate::cli::{
     AiPagesArgs, ConversionsArgs, CrawlersArgs, PeriodArgs, PurposeArg, RankedOutput,
@@ -12,7 +12,6 @@ use crate::cli::{
 use crate::config::Settings;
 use crate::report::table::Table;
 use crate::report::{self, Filters, NamesHost};
-use crate::store::Store;
 
 pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
     match command {
@@ -22,24 +21,27 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
         ReportCommand::Referrers(args) => referrers(settings, &args).await,
         ReportCommand::Mentions(args) => {
             let filters = filters(settings, &args.period)?;
-            let store = Store::connect(&settings.database_url).await?;
-            let table = report::mentions(&store, args.by, &filters).await;
-            store.close().await;
-            print_out(&table?.render(args.format))
+            let table = with_store(settings, async |store| {
+                report::mentions(store, args.by, &filters).await
+            })
+            .await??;
+            print_out(&table.render(args.format))
         }
         ReportCommand::Citations(args) => {
             let filters = filters(settings, &args.period)?;
-            let store = Store::connect(&settings.database_url).await?;
-            let table = report::citations(&store, args.by, &filters).await;
-            store.close().await;
-            print_ranked(table?, &args.output)
+            let table = with_store(settings, async |store| {
+                report::citations(store, args.by, &filters).await
+            })
+            .await??;
+            print_ranked(table, &args.output)
         }
         ReportCommand::Visibility(args) => {
             let filters = filters(settings, &args.period)?;
-            let store = Store::connect(&settings.database_url).await?;
-            let table = report::visibility(&store, &filters).await;
-            store.close().await;
-            print_out(&table?.render(args.format))
+            let table = with_store(settings, async |store| {
+                report::visibility(store, &filters).await
+            })
+            .await??;
+            print_out(&table.render(args.format))
         }
     }
 }
@@ -49,10 +51,11 @@ async fn conversions(settings: &Settings, args: &ConversionsArgs) -> Result<()> 
         goal: args.filters.goal.clone(),
         ..filters(settings, &args.filters.period)?
     };
-    let store = Store::connect(&settings.database_url).await?;
-    let table = report::conversions(&store, args.by, &filters).await;
-    store.close().await;
-    print_out(&table?.render(args.format))
+    let table = with_store(settings, async |store| {
+        report::conversions(store, args.by, &filters).await
+    })
+    .await??;
+    print_out(&table.render(args.format))
 }
 
 async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
@@ -62,18 +65,20 @@ async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
         PurposeArg::SearchIndex => AiPurpose::SearchIndex,
         PurposeArg::UserFetch => AiPurpose::UserFetch,
     });
-    let store = Store::connect(&settings.database_url).await?;
-    let table = report::crawlers(&store, args.by, &filters, purpose).await;
-    store.close().await;
-    print_ranked(table?, &args.output)
+    let table = with_store(settings, async |store| {
+        report::crawlers(store, args.by, &filters, purpose).await
+    })
+    .await??;
+    print_ranked(table, &args.output)
 }
 
 async fn ai_pages(settings: &Settings, args: &AiPagesArgs) -> Result<()> {
     let filters = filters(settings, &args.period)?;
-    let store = Store::connect(&settings.database_url).await?;
-    let table = report::ai_pages(&store, &filters).await;
-    store.close().await;
-    print_ranked(table?, &args.output)
+    let table = with_store(settings, async |store| {
+        report::ai_pages(store, &filters).await
+    })
+    .await??;
+    print_ranked(table, &args.output)
 }
 
 async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
@@ -87,11 +92,12 @@ async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
             .map_or(&built_in, |(_, classifier)| classifier)
             .names_referrer_host(host)
     };
-    let store = Store::connect(&settings.database_url).await?;
     let unclassified: Option<NamesHost<'_>> = args.unclassified.then_some(&is_named);
-    let table = report::referrers(&store, &filters, unclassified).await;
-    store.close().await;
-    print_ranked(table?, &args.output)
+    let table = with_store(settings, async |store| {
+        report::referrers(store, &filters, unclassified).await
+    })
+    .await??;
+    print_ranked(table, &args.output)
 }
 
 /// Each configured site's classifier (with its hosts and source rules), by site name.
