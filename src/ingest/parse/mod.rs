@@ -120,6 +120,10 @@ pub enum ParseError {
     BadJson,
     #[error("JSON line lacks the {0} field")]
     MissingField(&'static str),
+    #[error("NUL byte in the request path")]
+    NulInPath,
+    #[error("referrer host is not text (invalid UTF-8 or control characters)")]
+    BadReferrerHost,
 }
 
 impl ParseError {
@@ -134,6 +138,8 @@ impl ParseError {
             ParseError::UnterminatedQuote => "unterminated_quote",
             ParseError::BadJson => "bad_json",
             ParseError::MissingField(_) => "missing_field",
+            ParseError::NulInPath => "nul_in_path",
+            ParseError::BadReferrerHost => "bad_referrer_host",
         }
     }
 }
@@ -144,13 +150,43 @@ pub fn parse_line(format: LogFormat, line: &[u8]) -> Result<Hit<'_>, ParseError>
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
-    match format {
+    let hit = match format {
         LogFormat::Combined => parse_ncsa(line, false, true),
         LogFormat::Common => parse_ncsa(line, false, false),
         LogFormat::VhostCombined => parse_ncsa(line, true, true),
         LogFormat::NginxJson => parse_nginx_json(line),
         LogFormat::CaddyJson => parse_caddy_json(line),
+    }?;
+    check_hit(hit)
+}
+
+/// Refuses hits whose parts are not data aivis can store: a NUL byte in the request path, or
+/// a referrer whose host is not text (invalid UTF-8 or control characters, which would
+/// otherwise make the session silently `direct`).
+fn check_hit(hit: Hit<'_>) -> Result<Hit<'_>, ParseError> {
+    if hit.target.contains('\0') {
+        return Err(ParseError::NulInPath);
     }
+    if let Some(referrer) = &hit.referrer
+        && !referrer_host_is_text(referrer)
+    {
+        return Err(ParseError::BadReferrerHost);
+    }
+    Ok(hit)
+}
+
+/// False when the host part of a referrer holds a replacement character (the log had invalid
+/// UTF-8 there) or a control character.
+fn referrer_host_is_text(referrer: &str) -> bool {
+    let after_scheme = referrer
+        .find("://")
+        .map_or(referrer, |i| &referrer[i + 3..]);
+    let host_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    !after_scheme[..host_end]
+        .chars()
+        .any(|c| c == char::REPLACEMENT_CHARACTER || c.is_control())
 }
 
 /// The format most of `lines` parse as (ties go to the more specific format), if at least

@@ -220,3 +220,36 @@ fn format_names_round_trip() {
     }
     assert!("apache".parse::<LogFormat>().is_err());
 }
+
+#[test]
+fn a_nul_byte_in_the_path_is_malformed_in_every_format() {
+    let combined =
+        br#"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /a\x00b HTTP/1.1" 200 1 "-" "ua""#;
+    assert_eq!(
+        parse_line(LogFormat::Combined, combined),
+        Err(ParseError::NulInPath)
+    );
+    let json = br#"{"time_iso8601":"2026-11-24T10:00:00+00:00","remote_addr":"1.2.3.4","request":"GET /a\u0000b HTTP/1.1","status":"200","http_referer":"","http_user_agent":"ua"}"#;
+    assert_eq!(
+        parse_line(LogFormat::NginxJson, json),
+        Err(ParseError::NulInPath)
+    );
+}
+
+#[test]
+fn a_referrer_host_that_is_not_text_is_malformed() {
+    let raw = b"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"https://ex\xffample.test/p\" \"ua\"";
+    assert_eq!(
+        parse_line(LogFormat::Combined, raw),
+        Err(ParseError::BadReferrerHost)
+    );
+    let escaped = br#"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "https://a\x01b.test/" "ua""#;
+    assert_eq!(
+        parse_line(LogFormat::Combined, escaped),
+        Err(ParseError::BadReferrerHost)
+    );
+    // Invalid bytes after the host (a legacy-encoded search term) are the classifier's to
+    // decode, not an error.
+    let term = b"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"https://www.baidu.com/s?wd=\xc4\xe3\" \"ua\"";
+    assert!(parse_line(LogFormat::Combined, term).is_ok());
+}
