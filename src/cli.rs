@@ -83,8 +83,31 @@ engines name (api_key_env); a missing one stops the run before anything is asked
     Check(CheckArgs),
     /// Recompute mentions and citations of stored answers after brand or competitors change
     Rescore(RescoreArgs),
+    /// Delete stored visits and day salts before a date (the daily rollups stay)
+    #[command(long_about = "\
+Delete the stored visits (sessions and their conversions) and the secret day salts of days \
+before --before, of one site or of all; the daily rollups (daily_traffic, daily_goals, \
+daily_crawlers) stay, so reports over those days still add up. Afterwards nobody can link \
+those days' visitors again.
+
+Days that can still receive sessions (the last salt_retention_days days before a site's \
+latest hit) cannot be forgotten: the next ingest would split their visits.")]
+    Forget(ForgetArgs),
     /// Run the whole pipeline on generated sample traffic and print the results
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Only this site [default: every site]
+    #[arg(long)]
+    pub site: Option<String>,
+    /// First day kept, YYYY-MM-DD (UTC): everything before it is deleted
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub before: String,
+    /// Print what was deleted as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +268,9 @@ pub struct IngestArgs {
     /// Lines per committed batch
     #[arg(long, default_value_t = 20_000, hide = true)]
     pub batch_lines: u64,
+    /// Most sessions held in memory before the oldest are set aside to the database
+    #[arg(long, default_value_t = crate::ingest::files::DEFAULT_MAX_HELD_SESSIONS, hide = true)]
+    pub max_held_sessions: usize,
     /// Access log files; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     match runtime.block_on(aivis::app::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", aivis::app::describe_error(&err));
             ExitCode::from(aivis::app::exit_code(&err))
         }
     }

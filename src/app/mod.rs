@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, IngestArgs, InitArgs, LogFormatArg, QueryArgs};
+use crate::cli::{Cli, Command, ForgetArgs, IngestArgs, InitArgs, LogFormatArg, QueryArgs};
 use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings};
 use crate::ingest::parse::LogFormat;
 use crate::ingest::{FormatChoice, IngestOptions, IngestSummary, Input, ingest};
@@ -32,6 +32,23 @@ async fn with_store<T>(settings: &Settings, work: impl AsyncFnOnce(&Store) -> T)
     let result = work(&store).await;
     store.close().await;
     Ok(result)
+}
+
+/// An error and its causes for people, each cause once: a cause whose text is already part
+/// of the message (a wrapper that prints its source) is not repeated.
+pub fn describe_error(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// Exit code for an error: 2 for usage and config mistakes, 1 for the rest.
@@ -77,8 +94,63 @@ pub async fn run(cli: Cli) -> Result<()> {
             let settings = config::load(cli.config.as_deref(), &env)?;
             checks::rescore(&settings, &args).await
         }
+        Command::Forget(args) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            forget(&settings, &args).await
+        }
         Command::Demo(args) => crate::demo::run(&args).await,
     }
+}
+
+/// `aivis forget`: deletes visits and salts before a day that can no longer receive sessions.
+async fn forget(settings: &Settings, args: &ForgetArgs) -> Result<()> {
+    let Some(before) = crate::day::parse_day(&args.before) else {
+        return Err(UsageError(format!(
+            "--before {:?} is not a date in the form YYYY-MM-DD",
+            args.before
+        ))
+        .into());
+    };
+    if let Some(site) = &args.site
+        && !settings.sites.is_empty()
+    {
+        settings.site(Some(site)).map_err(UsageError)?;
+    }
+    let retention = i64::from(settings.salt_retention_days);
+    let forgotten = with_store(settings, async |store| -> Result<_> {
+        for (site, latest) in store.latest_hits().await? {
+            if args.site.as_ref().is_some_and(|s| *s != site) {
+                continue;
+            }
+            let first_open = crate::day::day_number(latest) - (retention - 1);
+            if before / 86_400 > first_open {
+                let day = crate::day::day_text(first_open * 86_400);
+                return Err(UsageError(format!(
+                    "site {site}: visits from {day} on can still be continued by the next \
+                     ingest (salt_retention_days = {retention}); pass --before {day} or earlier"
+                ))
+                .into());
+            }
+        }
+        Ok(store
+            .forget_before(args.site.as_deref(), &args.before)
+            .await?)
+    })
+    .await??;
+    if args.json {
+        return print_out(&format!("{}\n", serde_json::to_string_pretty(&forgotten)?));
+    }
+    print_out(&format!(
+        "forgot {} sessions, {} conversions and {} day salts before {}{} (daily rollups kept)\n",
+        forgotten.sessions,
+        forgotten.conversions,
+        forgotten.salts,
+        args.before,
+        args.site
+            .as_deref()
+            .map(|s| format!(" of site {s}"))
+            .unwrap_or_default()
+    ))
 }
 
 fn init(args: &InitArgs) -> Result<()> {
@@ -115,10 +187,15 @@ async fn run_ingest(settings: &Settings, args: &IngestArgs) -> Result<()> {
         return Err(UsageError("--batch-lines must be at least 1".into()).into());
     }
     let inputs = args.files.iter().map(|f| Input::from_arg(f)).collect();
+    if args.max_held_sessions < 2 {
+        return Err(UsageError("--max-held-sessions must be at least 2".into()).into());
+    }
     let options = IngestOptions {
         format: format_choice(args.format),
         batch_lines: args.batch_lines,
         progress: std::io::stderr().is_terminal(),
+        max_held_sessions: args.max_held_sessions,
+        salt_retention_days: settings.salt_retention_days,
     };
     let summary = with_store(settings, async |store| {
         ingest(store, site, inputs, options).await
@@ -137,7 +214,7 @@ pub fn describe_summary(summary: &IngestSummary) -> String {
     let mut out = String::new();
     for file in &summary.files {
         out.push_str(&format!(
-            "{}: {} lines ({}{})\n",
+            "{}: {} lines ({}{}{})\n",
             file.path,
             file.lines_read,
             if file.format.is_empty() {
@@ -145,6 +222,7 @@ pub fn describe_summary(summary: &IngestSummary) -> String {
             } else {
                 &file.format
             },
+            if file.compressed { ", gzip" } else { "" },
             if file.resumed_at > 0 {
                 format!(", resumed at byte {}", file.resumed_at)
             } else {
@@ -153,6 +231,9 @@ pub fn describe_summary(summary: &IngestSummary) -> String {
         ));
         if let Some(note) = &file.note {
             out.push_str(&format!("  note: {note}\n"));
+        }
+        if let Some(warning) = &file.warning {
+            out.push_str(&format!("  warning: {warning}\n"));
         }
         if file.unterminated_bytes > 0 {
             out.push_str(&format!(
@@ -177,6 +258,36 @@ pub fn describe_summary(summary: &IngestSummary) -> String {
         out.push_str(&format!(
             "  {}:{} {}: {}\n",
             sample.file, sample.line, sample.reason, sample.text
+        ));
+    }
+    if summary.out_of_order > 0 {
+        out.push_str(&format!(
+            "out of order: {} lines earlier than a line before them (at most {} s back; \
+             ingest a site's logs in time order)\n",
+            summary.out_of_order, summary.max_step_back_seconds
+        ));
+    }
+    if summary.late > 0 {
+        out.push_str(&format!(
+            "late: {} pageviews of days whose salt was already deleted (counted, but not \
+             joined to that day's stored visits; see salt_retention_days)\n",
+            summary.late
+        ));
+    }
+    if summary.crawler_requests_folded > 0 {
+        out.push_str(&format!(
+            "AI crawler requests counted under the path (other): {} (an agent asked for more \
+             than {} distinct paths in a day)\n",
+            summary.crawler_requests_folded,
+            crate::ingest::crawlers::MAX_PATHS_PER_AGENT_DAY
+        ));
+    }
+    if summary.memory.sessions_set_aside > 0 {
+        out.push_str(&format!(
+            "memory: at most {} sessions held; {} set aside to the database, {} found again\n",
+            summary.memory.peak_held_sessions,
+            summary.memory.sessions_set_aside,
+            summary.memory.sessions_found_again
         ));
     }
     out.push_str(&format!(
@@ -270,6 +381,20 @@ mod tests {
         assert_eq!(ok["site"], "acme");
         assert!(parse_params(&["site".into()]).is_err());
         assert!(parse_params(&["=x".into()]).is_err());
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let config = ConfigError::Read {
+            path: "x.toml".into(),
+            source: io,
+        };
+        let err = anyhow::Error::new(config).context("loading settings");
+        assert_eq!(
+            describe_error(&err),
+            "loading settings: config file x.toml: No such file"
+        );
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://aivis.db";
 pub const DEFAULT_CONFIG_FILE: &str = "aivis.toml";
 /// At most this many goals per site (conversions are tracked in a 64-bit set per session).
 pub const MAX_GOALS_PER_SITE: usize = 64;
+/// Days a day's salt is kept when the config does not say: the latest hit's day and the one
+/// before it (a visit that starts before midnight and a log written a little late still find
+/// their salt).
+pub const DEFAULT_SALT_RETENTION_DAYS: u32 = 2;
 
 /// Why the configuration could not be loaded. Every variant names the file and, where it can,
 /// the key at fault; the CLI maps all of them to exit code 2.
@@ -40,6 +44,9 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// An `AIVIS_*` environment variable holds a bad value.
+    #[error("environment variable {key}: {message}")]
+    Env { key: String, message: String },
 }
 
 /// Everything aivis reads from its config file and environment.
@@ -48,6 +55,10 @@ pub enum ConfigError {
 pub struct Settings {
     #[serde(default = "default_database_url")]
     pub database_url: String,
+    /// Days a day's secret salt is kept, counting the day of the latest hit ingested; older
+    /// salts are deleted, and their visitors can no longer be linked by anyone.
+    #[serde(default = "default_salt_retention_days")]
+    pub salt_retention_days: u32,
     #[serde(default)]
     pub sites: Vec<SiteConfig>,
     /// The AI engines prompt checks ask.
@@ -135,10 +146,15 @@ fn default_session_timeout() -> u32 {
     30
 }
 
+fn default_salt_retention_days() -> u32 {
+    DEFAULT_SALT_RETENTION_DAYS
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             database_url: default_database_url(),
+            salt_retention_days: DEFAULT_SALT_RETENTION_DAYS,
             sites: Vec::new(),
             engines: Vec::new(),
             source: None,
@@ -150,6 +166,7 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("database_url", &redact_url(&self.database_url))
+            .field("salt_retention_days", &self.salt_retention_days)
             .field("sites", &self.sites)
             .field("engines", &self.engines)
             .field("source", &self.source)
@@ -212,9 +229,26 @@ pub fn load(
         None => Settings::default(),
     };
     if let Some(url) = env("AIVIS_DATABASE_URL").filter(|u| !u.is_empty()) {
+        check_database_url(&url).map_err(|message| ConfigError::Env {
+            key: "AIVIS_DATABASE_URL".into(),
+            message,
+        })?;
         settings.database_url = url;
     }
     Ok(settings)
+}
+
+/// A database URL aivis can open, or why not.
+fn check_database_url(url: &str) -> Result<(), String> {
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    if known.iter().any(|prefix| url.starts_with(prefix)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{:?} must start with sqlite:, postgres:// or postgresql://",
+            redact_url(url)
+        ))
+    }
 }
 
 /// Parses and validates the TOML text of a config file.
@@ -244,13 +278,13 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
         key,
         message,
     };
-    if !settings.database_url.starts_with("sqlite:")
-        && !settings.database_url.starts_with("postgres://")
-        && !settings.database_url.starts_with("postgresql://")
-    {
+    check_database_url(&settings.database_url)
+        .map_err(|message| invalid("database_url".into(), message))?;
+    if settings.salt_retention_days == 0 || settings.salt_retention_days > 3650 {
         return Err(invalid(
-            "database_url".into(),
-            "must start with sqlite:, postgres:// or postgresql://".into(),
+            "salt_retention_days".into(),
+            "must be between 1 and 3650 (days a salt is kept, the latest hit's day included)"
+                .into(),
         ));
     }
     let mut names = std::collections::HashSet::new();
@@ -518,6 +552,27 @@ mod tests {
         let env = |k: &str| (k == "AIVIS_DATABASE_URL").then(|| "sqlite://y.db".to_string());
         let settings = load(Some(&path), &env).unwrap();
         assert_eq!(settings.database_url, "sqlite://y.db");
+    }
+
+    #[test]
+    fn a_bad_database_url_in_the_environment_names_the_variable() {
+        let env = |k: &str| (k == "AIVIS_DATABASE_URL").then(|| "garbage".to_string());
+        let err = load(None, &env).unwrap_err();
+        assert!(matches!(err, ConfigError::Env { .. }), "{err}");
+        assert!(err.to_string().contains("AIVIS_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn salt_retention_is_checked() {
+        assert_eq!(parse_str("").unwrap().salt_retention_days, 2);
+        assert_eq!(
+            parse_str("salt_retention_days = 7\n")
+                .unwrap()
+                .salt_retention_days,
+            7
+        );
+        let err = parse_str("salt_retention_days = 0\n").unwrap_err();
+        assert!(err.to_string().contains("salt_retention_days"), "{err}");
     }
 
     #[test]

@@ -2,8 +2,13 @@
 //! rollup (pure). Every request an AI crawler or agent makes is counted, pages or not
 //! (`/robots.txt`, a 404, an image), with its status class: which pages AI reads, which it
 //! is refused, and which `user_fetch` reads happen on behalf of someone right now.
+//!
+//! Paths come from whoever sends the request, so the rollup could grow with every random path
+//! anyone asks for with `GPTBot` in their user agent: [`PathBudget`] keeps at most
+//! [`MAX_PATHS_PER_AGENT_DAY`] distinct paths per site, day and agent, and counts the rest
+//! under the path [`OTHER_PATH`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::classify::{AiPurpose, BotAgent};
 
@@ -76,6 +81,102 @@ impl CrawlerTally {
     }
 }
 
+/// Most distinct paths kept per site, day and agent in the AI crawler rollup.
+pub const MAX_PATHS_PER_AGENT_DAY: usize = 1000;
+/// The path under which requests beyond [`MAX_PATHS_PER_AGENT_DAY`] are counted.
+pub const OTHER_PATH: &str = "(other)";
+
+/// The distinct paths already kept per (day, agent), loaded from the database the first time
+/// a (day, agent) appears and kept up to date as batches are folded.
+#[derive(Debug)]
+pub struct PathBudget {
+    cap: usize,
+    known: HashMap<(String, &'static str), HashSet<String>>,
+}
+
+impl Default for PathBudget {
+    fn default() -> Self {
+        PathBudget::with_cap(MAX_PATHS_PER_AGENT_DAY)
+    }
+}
+
+impl PathBudget {
+    pub fn with_cap(cap: usize) -> PathBudget {
+        PathBudget {
+            cap,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The (day, agent) pairs of `rows` whose stored paths are not loaded yet.
+    pub fn unloaded(&self, rows: &[(CrawlerKey, CrawlerCounts)]) -> Vec<(String, &'static str)> {
+        let mut missing: Vec<(String, &'static str)> = rows
+            .iter()
+            .map(|(key, _)| (key.day.clone(), key.agent))
+            .filter(|pair| !self.known.contains_key(pair))
+            .collect();
+        missing.dedup();
+        missing
+    }
+
+    /// Records the paths stored for (day, agent).
+    pub fn load(&mut self, day: String, agent: &'static str, stored: Vec<String>) {
+        let paths = stored.into_iter().filter(|p| p != OTHER_PATH).collect();
+        self.known.insert((day, agent), paths);
+    }
+
+    /// Keeps rows whose path is known or fits the budget, and adds the others' counts to one
+    /// `(other)` row per (day, agent). Returns the rows, in key order, and the number of
+    /// requests moved to `(other)`. Pairs not loaded count as having no stored path.
+    pub fn fold(
+        &mut self,
+        rows: Vec<(CrawlerKey, CrawlerCounts)>,
+    ) -> (Vec<(CrawlerKey, CrawlerCounts)>, u64) {
+        let mut kept: HashMap<CrawlerKey, CrawlerCounts> = HashMap::with_capacity(rows.len());
+        let mut folded = 0;
+        for (key, counts) in rows {
+            let paths = self.known.entry((key.day.clone(), key.agent)).or_default();
+            let fits = key.path == OTHER_PATH
+                || paths.contains(&key.path)
+                || (paths.len() < self.cap && paths.insert(key.path.clone()));
+            let key = if fits {
+                key
+            } else {
+                folded += counts.hits as u64;
+                CrawlerKey {
+                    path: OTHER_PATH.to_string(),
+                    ..key
+                }
+            };
+            match kept.get_mut(&key) {
+                Some(sum) => sum.add(&counts),
+                None => {
+                    kept.insert(key, counts);
+                }
+            }
+        }
+        let mut rows: Vec<_> = kept.into_iter().collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        (rows, folded)
+    }
+
+    /// Forgets the paths of days before `day` (`YYYY-MM-DD`); they are loaded again if a
+    /// late request for such a day comes.
+    pub fn forget_before(&mut self, day: &str) {
+        self.known.retain(|(d, _), _| d.as_str() >= day);
+    }
+}
+
+impl CrawlerCounts {
+    fn add(&mut self, other: &CrawlerCounts) {
+        self.hits += other.hits;
+        self.status_2xx += other.status_2xx;
+        self.status_3xx += other.status_3xx;
+        self.status_4xx += other.status_4xx;
+        self.status_5xx += other.status_5xx;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +222,50 @@ mod tests {
         let mut tally = CrawlerTally::default();
         tally.record(ahrefs, "2026-11-02".into(), "/".into(), 200);
         assert!(tally.take().is_empty());
+    }
+
+    #[test]
+    fn paths_beyond_the_budget_are_counted_under_other() {
+        let gptbot = bot("GPTBot/1.2").unwrap();
+        let user = bot("ChatGPT-User/1.0").unwrap();
+        let mut budget = PathBudget::with_cap(3);
+        budget.load(
+            "2026-11-02".into(),
+            "GPTBot",
+            vec!["/a".into(), OTHER_PATH.into()],
+        );
+        let mut tally = CrawlerTally::default();
+        for path in ["/a", "/b", "/c", "/d", "/e", "/a", "/d"] {
+            tally.record(gptbot, "2026-11-02".into(), path.into(), 200);
+        }
+        tally.record(user, "2026-11-02".into(), "/z".into(), 404);
+        let (rows, folded) = budget.fold(tally.take());
+        let listed: Vec<(&str, &str, i64)> = rows
+            .iter()
+            .map(|(k, c)| (k.agent, k.path.as_str(), c.hits))
+            .collect();
+        // /a was stored; /b and /c fill the budget of 3; /d (twice) and /e go to (other).
+        assert_eq!(
+            listed,
+            [
+                ("ChatGPT-User", "/z", 1),
+                ("GPTBot", "(other)", 3),
+                ("GPTBot", "/a", 2),
+                ("GPTBot", "/b", 1),
+                ("GPTBot", "/c", 1),
+            ]
+        );
+        assert_eq!(folded, 3);
+        // The next batch: a known path stays, a new one folds.
+        tally.record(gptbot, "2026-11-02".into(), "/c".into(), 200);
+        tally.record(gptbot, "2026-11-02".into(), "/f".into(), 500);
+        let (rows, folded) = budget.fold(tally.take());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0.path, OTHER_PATH);
+        assert_eq!(rows[0].1.status_5xx, 1);
+        assert_eq!(folded, 1);
+        assert!(budget.unloaded(&rows).is_empty());
+        budget.forget_before("2026-11-03");
+        assert_eq!(budget.unloaded(&rows).len(), 1);
     }
 }

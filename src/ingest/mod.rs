@@ -12,6 +12,7 @@
 //! still open at a commit are stored and re-read by the next run.
 
 pub mod crawlers;
+pub mod evicted;
 pub mod files;
 pub mod lines;
 pub mod parse;

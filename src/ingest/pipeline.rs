@@ -1,17 +1,25 @@
 //! The per-line steps of ingest, free of I/O: parse, drop what is not a pageview (counting why),
 //! compute the visitor key, classify new sessions, match goals, and keep the summary counts.
-//! Day salts known to the database are handed in at the start; a day seen for the first time
+//!
+//! Day salts: the site's stored salts are handed in at the start; a day seen for the first time
 //! gets a fresh random salt here, which is written in the same transaction as the first
-//! sessions keyed with it (so the reader never waits on the database for a salt).
+//! sessions keyed with it (so the reader never waits on the database for a salt). A salt is
+//! kept only while its day can still receive sessions: each commit deletes the site's salts of
+//! days more than `salt_retention_days - 1` before the latest hit. A line for a day whose
+//! salt is gone is `late`: it is keyed with a salt that lives only in this ingest's memory.
+//!
+//! The only I/O the steps need, finding a session set aside to the database when its visitor
+//! returns, is a lookup the caller passes in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::crawlers::CrawlerTally;
 use super::parse::{Hit, LogFormat, parse_line};
 use super::sessionize::{
-    Changes, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, visitor_key,
+    Changes, HeldStats, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, VisitorKey,
+    visitor_key,
 };
 use crate::classify::{BotCache, Classifier, cap, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
@@ -47,8 +55,41 @@ pub struct IngestSummary {
     /// Lines skipped, by reason: malformed, too_long, bot, asset, non_page.
     pub skipped: BTreeMap<String, u64>,
     pub malformed_samples: Vec<MalformedSample>,
+    /// Pageviews of days whose salt was already deleted (see `salt_retention_days`): still
+    /// counted, but keyed apart from the visitors stored for that day.
+    pub late: u64,
+    /// Lines whose time is earlier than a line read before them.
+    pub out_of_order: u64,
+    /// The largest step back in time among them, in seconds.
+    pub max_step_back_seconds: i64,
+    /// AI crawler requests counted under the path `(other)` because their agent had already
+    /// requested the most distinct paths kept per day.
+    pub crawler_requests_folded: u64,
+    /// How the cap on sessions held in memory worked.
+    pub memory: MemorySummary,
     pub seconds: f64,
     pub lines_per_second: f64,
+}
+
+/// How the cap on sessions held in memory worked during an ingest.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct MemorySummary {
+    /// Most sessions held at once.
+    pub peak_held_sessions: usize,
+    /// Sessions set aside to the database to stay under the cap.
+    pub sessions_set_aside: u64,
+    /// Set-aside sessions found again in the database when their visitor returned.
+    pub sessions_found_again: u64,
+}
+
+impl From<HeldStats> for MemorySummary {
+    fn from(stats: HeldStats) -> MemorySummary {
+        MemorySummary {
+            peak_held_sessions: stats.peak_held,
+            sessions_set_aside: stats.evicted,
+            sessions_found_again: stats.reloaded,
+        }
+    }
 }
 
 /// What happened to one input.
@@ -61,7 +102,13 @@ pub struct FileSummary {
     pub lines_read: u64,
     /// Bytes after the last newline, left for the next run (the line may still be written).
     pub unterminated_bytes: u64,
+    /// Lines of this file skipped as malformed (`too_long` included).
+    pub malformed: u64,
+    /// Read through gzip.
+    pub compressed: bool,
     pub note: Option<String>,
+    /// Something probably wrong with this input (most lines malformed: wrong format?).
+    pub warning: Option<String>,
 }
 
 /// Samples of malformed lines kept per ingest.
@@ -77,6 +124,12 @@ pub struct Pipeline {
     salts: HashMap<i64, Vec<u8>>,
     /// Salts created since the last commit: (day, salt).
     new_salts: Vec<(String, Vec<u8>)>,
+    /// Days keyed with a salt that lives only in memory (theirs was deleted).
+    late_days: HashSet<i64>,
+    /// Days a salt is kept for, counting the latest hit's.
+    salt_retention_days: i64,
+    /// The latest hit time known (stored or read), for the salt horizon and time order.
+    latest_ts: Option<i64>,
     bots: BotCache,
     crawlers: CrawlerTally,
     pub summary: IngestSummary,
@@ -84,12 +137,15 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// `next_id`: first free session id; `timeout` from the site's config.
-    /// `salts`: the stored day salts, by `YYYY-MM-DD`. The error names the config key at
-    /// fault (a goal regex or source rule; validated configs have none).
+    /// `salts`: the site's stored day salts, by `YYYY-MM-DD`; `salt_retention_days`: days a
+    /// salt is kept (at least 1); `latest_stored`: the site's latest stored hit time. The error
+    /// names the config key at fault (a goal regex or source rule; validated configs have none).
     pub fn new(
         site: &SiteConfig,
         next_id: i64,
         salts: HashMap<String, Vec<u8>>,
+        salt_retention_days: u32,
+        latest_stored: Option<i64>,
     ) -> Result<Pipeline, String> {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
         Ok(Pipeline {
@@ -105,6 +161,9 @@ impl Pipeline {
                 .filter_map(|(day, salt)| Some((parse_day(&day)? / 86_400, salt)))
                 .collect(),
             new_salts: Vec::new(),
+            late_days: HashSet::new(),
+            salt_retention_days: i64::from(salt_retention_days.max(1)),
+            latest_ts: latest_stored,
             bots: BotCache::default(),
             crawlers: CrawlerTally::default(),
             summary: IngestSummary {
@@ -122,35 +181,17 @@ impl Pipeline {
     pub fn resume(&mut self, stored: Vec<StoredSession>) {
         let sessions = stored
             .into_iter()
-            .filter_map(|s| self.to_session(s))
+            .filter_map(|s| to_session(&self.goals, s))
             .collect();
         self.sessionizer.resume(sessions);
     }
 
-    fn to_session(&self, stored: StoredSession) -> Option<Session> {
-        let bytes = hex::decode(&stored.visitor_key).ok()?;
-        let visitor: [u8; 16] = bytes.try_into().ok()?;
-        let goals = stored
-            .goals
-            .iter()
-            .filter_map(|g| self.goals.names.iter().position(|n| n == g))
-            .fold(0u64, |bits, i| bits | (1u64 << i));
-        let pageviews = u32::try_from(stored.pageviews).ok()?;
-        Some(Session {
-            id: stored.id,
-            visitor,
-            started_at: stored.started_at,
-            last_hit_at: stored.last_hit_at,
-            pageviews,
-            goals,
-            start: stored.start,
-            persisted: Some(Persisted {
-                pageviews,
-                goals,
-                last_hit_at: stored.last_hit_at,
-            }),
-            pending: Vec::new(),
-        })
+    /// Remembers a stored session that may continue but is not held in memory (hex visitor
+    /// key and last hit): it is looked up when its visitor returns.
+    pub fn remember_stored(&mut self, visitor_key: &str, last_hit_at: i64) {
+        if let Some(visitor) = decode_visitor(visitor_key) {
+            self.sessionizer.remember_stored(&visitor, last_hit_at);
+        }
     }
 
     /// Sessions and finished-but-unwritten sessions held in memory.
@@ -158,13 +199,58 @@ impl Pipeline {
         self.sessionizer.held()
     }
 
+    /// Evicts committed sessions until at most `target` are held (see
+    /// [`Sessionizer::evict_to`]): call it only once every batch taken so far is committed.
+    pub fn evict_to(&mut self, target: usize) -> usize {
+        let evicted = self.sessionizer.evict_to(target);
+        self.summary.memory = self.sessionizer.held_stats().into();
+        evicted
+    }
+
     /// Everything to write since the last call.
     pub fn take_changes(&mut self) -> Changes {
         let mut changes = self.sessionizer.take_changes(&self.goals);
         changes.new_salts = std::mem::take(&mut self.new_salts);
+        changes.forget_salts_before = self.salt_horizon().map(|day| day_text(day * 86_400));
         changes.crawlers = self.crawlers.take();
         self.summary.conversions += changes.conversions.len() as u64;
+        self.summary.memory = self.sessionizer.held_stats().into();
         changes
+    }
+
+    /// The first day whose salt is kept (days before it can no longer receive sessions).
+    fn salt_horizon(&self) -> Option<i64> {
+        self.latest_ts
+            .map(|ts| day_number(ts) - (self.salt_retention_days - 1))
+    }
+
+    /// The salt of `day` (days since 1970): stored, new (and stored with the next commit)
+    /// or, for a day past the horizon whose salt is gone, one kept in memory only.
+    fn salt(&mut self, day: i64) -> &[u8] {
+        let horizon = self.salt_horizon();
+        let new_salts = &mut self.new_salts;
+        let late_days = &mut self.late_days;
+        self.salts.entry(day).or_insert_with(|| {
+            let fresh = rand::random::<[u8; 32]>().to_vec();
+            if horizon.is_some_and(|h| day < h) {
+                late_days.insert(day);
+            } else {
+                new_salts.push((day_text(day * 86_400), fresh.clone()));
+            }
+            fresh
+        })
+    }
+
+    /// Notes a hit's time: counts steps back in time and moves the latest time forward.
+    fn note_time(&mut self, ts: i64) {
+        match self.latest_ts {
+            Some(latest) if ts < latest => {
+                self.summary.out_of_order += 1;
+                self.summary.max_step_back_seconds =
+                    self.summary.max_step_back_seconds.max(latest - ts);
+            }
+            _ => self.latest_ts = Some(ts),
+        }
     }
 
     fn skip(&mut self, reason: &str) {
@@ -194,17 +280,28 @@ impl Pipeline {
         }
     }
 
-    /// Processes one log line.
-    pub fn line(&mut self, file: &str, line_no: u64, line: &[u8]) {
+    /// Processes one log line. `lookup(visitor_key_hex, since)` finds a visitor's stored
+    /// session with a last hit at or after `since`; it is called only for visitors whose
+    /// session may have been set aside to the database, and its error ends the line.
+    pub fn line<E>(
+        &mut self,
+        file: &str,
+        line_no: u64,
+        line: &[u8],
+        lookup: &mut SessionLookup<'_, E>,
+    ) -> Result<LineOutcome, E> {
         self.summary.lines_read += 1;
         let hit = match parse_line(self.format, line) {
             Ok(hit) => hit,
             Err(err) => {
                 self.skip("malformed");
                 self.sample(file, line_no, err.reason(), line);
-                return;
+                return Ok(LineOutcome::Malformed);
             }
         };
+        // The tenant's timestamps are data: the horizon follows the log, not the wall clock.
+        let hit_ts = hit.ts;
+        self.note_time(hit_ts);
         let bot = if self.format.has_user_agent() {
             self.bots.bot(&hit.user_agent)
         } else {
@@ -213,32 +310,81 @@ impl Pipeline {
         if let Some(agent) = bot.filter(|agent| agent.purpose.is_some()) {
             let path = landing_path(&hit.target);
             self.crawlers
-                .record(agent, day_text(hit.ts), path, hit.status);
+                .record(agent, day_text(hit_ts), path, hit.status);
         }
         if let Some(reason) = not_a_pageview(&hit, bot.is_some()) {
             self.skip(reason);
-            return;
+            return Ok(LineOutcome::Skipped);
         }
         let day = day_number(hit.ts);
-        let salt = match self.salts.entry(day) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                let fresh = rand::random::<[u8; 32]>().to_vec();
-                self.new_salts.push((day_text(hit.ts), fresh.clone()));
-                entry.insert(fresh)
-            }
-        };
-        let visitor = visitor_key(salt, &hit.ip, &hit.user_agent);
+        let site = self.site.clone();
+        let visitor = visitor_key(self.salt(day), &site, &hit.ip, &hit.user_agent);
+        if self.late_days.contains(&day) {
+            self.summary.late += 1;
+        }
         let goals = self.goals.matches(&hit.target);
         let classifier = &self.classifier;
-        let started = self
-            .sessionizer
-            .pageview(visitor, hit.ts, &hit.target, goals, || {
-                session_start(classifier, &hit)
-            });
+        let compiled = &self.goals;
+        let started = self.sessionizer.pageview(
+            visitor,
+            hit.ts,
+            &hit.target,
+            goals,
+            || session_start(classifier, &hit),
+            |since| {
+                let stored = lookup(&hex::encode(visitor), since)?;
+                Ok(stored.and_then(|s| to_session(compiled, s)))
+            },
+        )?;
         self.summary.pageviews += 1;
         self.summary.sessions += u64::from(started);
+        Ok(LineOutcome::Pageview)
     }
+}
+
+/// Finds a visitor's stored session: `(visitor_key_hex, since) -> session`, the one I/O the
+/// per-line steps need (see [`Pipeline::line`]).
+pub type SessionLookup<'a, E> = dyn FnMut(&str, i64) -> Result<Option<StoredSession>, E> + 'a;
+
+/// What became of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineOutcome {
+    Pageview,
+    /// Parsed, but not a pageview (bot, asset, redirect, …).
+    Skipped,
+    Malformed,
+}
+
+fn decode_visitor(hex_key: &str) -> Option<VisitorKey> {
+    hex::decode(hex_key).ok()?.try_into().ok()
+}
+
+/// A stored session as the sessionizer holds it (committed, so not dirty); None when its key
+/// or counts are not what aivis writes.
+fn to_session(goals: &CompiledGoals, stored: StoredSession) -> Option<Session> {
+    let visitor = decode_visitor(&stored.visitor_key)?;
+    let goal_bits = stored
+        .goals
+        .iter()
+        .filter_map(|g| goals.names.iter().position(|n| n == g))
+        .fold(0u64, |bits, i| bits | (1u64 << i));
+    let pageviews = u32::try_from(stored.pageviews).ok()?;
+    Some(Session {
+        id: stored.id,
+        visitor,
+        started_at: stored.started_at,
+        last_hit_at: stored.last_hit_at,
+        pageviews,
+        goals: goal_bits,
+        start: stored.start,
+        persisted: Some(Persisted {
+            pageviews,
+            goals: goal_bits,
+            last_hit_at: stored.last_hit_at,
+        }),
+        pending: Vec::new(),
+        dirty: false,
+    })
 }
 
 /// Why a parsed hit is not a pageview, if it is not (`bot`: its user agent is a bot's).

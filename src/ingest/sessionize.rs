@@ -3,9 +3,15 @@
 //! hands out what changed since the last commit as rows and rollup deltas for the store.
 //!
 //! Sessions still open at a commit stay in memory; after the commit they are marked as
-//! persisted, so the next commit writes only their changes. Sessions left open at the end of
-//! an ingest are persisted too and are resumed by the next ingest ([`Sessionizer::resume`]),
-//! which is what makes a log split over two ingests count the same as one ingest.
+//! persisted, so the next commit writes only their changes (a commit visits only the sessions
+//! that changed). Sessions left open at the end of an ingest are persisted too and are resumed
+//! by the next ingest ([`Sessionizer::resume`]), which is what makes a log split over two
+//! ingests count the same as one ingest.
+//!
+//! Memory is bounded: when more sessions are held than the caller allows, the oldest ones
+//! (already committed) are evicted ([`Sessionizer::evict_to`]) and their visitors remembered
+//! in [`EvictedVisitors`]; when such a visitor returns, the caller's lookup finds the session
+//! in the database again, so the totals stay exact.
 
 use std::collections::HashMap;
 
@@ -14,6 +20,7 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use super::crawlers::{CrawlerCounts, CrawlerKey};
+use super::evicted::EvictedVisitors;
 use crate::classify::cap;
 use crate::config::CompiledGoals;
 use crate::day::day_text;
@@ -21,10 +28,13 @@ use crate::day::day_text;
 /// Salted hash of (day salt, IP, user agent): the only visitor identity aivis keeps.
 pub type VisitorKey = [u8; 16];
 
-/// Computes the visitor key; the salt belongs to the UTC day of the hit.
-pub fn visitor_key(salt: &[u8], ip: &str, user_agent: &str) -> VisitorKey {
+/// Computes the visitor key; the salt belongs to the site and the UTC day of the hit, and the
+/// site is hashed too, so one person visiting two sites has two unrelated keys.
+pub fn visitor_key(salt: &[u8], site: &str, ip: &str, user_agent: &str) -> VisitorKey {
     let mut hasher = Sha256::new();
     hasher.update(salt);
+    hasher.update(site.as_bytes());
+    hasher.update([0u8]);
     hasher.update(ip.as_bytes());
     hasher.update([0u8]);
     hasher.update(user_agent.as_bytes());
@@ -78,19 +88,21 @@ pub struct Session {
     pub start: SessionStart,
     pub persisted: Option<Persisted>,
     pub pending: Vec<PendingConversion>,
+    /// Changed since the last commit (a new session is dirty until its first commit).
+    pub dirty: bool,
 }
 
-impl Session {
-    fn has_changes(&self) -> bool {
-        match self.persisted {
-            None => true,
-            Some(p) => {
-                p.pageviews != self.pageviews
-                    || p.goals != self.goals
-                    || p.last_hit_at != self.last_hit_at
-            }
-        }
-    }
+/// How the memory cap worked during an ingest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeldStats {
+    /// Most sessions held in memory at once.
+    pub peak_held: usize,
+    /// Sessions set aside to the database to stay under the cap.
+    pub evicted: u64,
+    /// Database lookups for visitors that might have had an evicted session.
+    pub lookups: u64,
+    /// Evicted sessions found again and continued.
+    pub reloaded: u64,
 }
 
 /// Groups pageviews into sessions.
@@ -101,7 +113,13 @@ pub struct Sessionizer {
     latest_ts: i64,
     /// Keyed by visitor key, itself a hash: Fx hashing is enough and much cheaper.
     open: FxHashMap<VisitorKey, Session>,
+    /// Sessions replaced by a newer one of the same visitor, with changes not yet taken.
     finished: Vec<Session>,
+    /// Visitors whose open session is dirty (each once).
+    dirty: Vec<VisitorKey>,
+    /// Visitors whose sessions were evicted while they could still continue.
+    evicted: EvictedVisitors,
+    stats: HeldStats,
 }
 
 /// Longest landing path or goal path kept (bytes); longer ones are cut at a char boundary.
@@ -116,6 +134,9 @@ impl Sessionizer {
             latest_ts: i64::MIN,
             open: FxHashMap::default(),
             finished: Vec::new(),
+            dirty: Vec::new(),
+            evicted: EvictedVisitors::new(timeout_secs),
+            stats: HeldStats::default(),
         }
     }
 
@@ -126,6 +147,14 @@ impl Sessionizer {
             self.next_id = self.next_id.max(session.id + 1);
             self.open.insert(session.visitor, session);
         }
+        self.note_held();
+    }
+
+    /// Remembers a stored session that may continue but is not held in memory (a previous
+    /// ingest left more open sessions than the cap): its visitor is looked up on return.
+    pub fn remember_stored(&mut self, visitor: &VisitorKey, last_hit_at: i64) {
+        self.latest_ts = self.latest_ts.max(last_hit_at);
+        self.evicted.insert(visitor, last_hit_at);
     }
 
     /// Number of sessions held in memory (open, or finished and not yet committed).
@@ -133,17 +162,40 @@ impl Sessionizer {
         self.open.len() + self.finished.len()
     }
 
+    /// How the memory cap worked so far.
+    pub fn held_stats(&self) -> HeldStats {
+        self.stats
+    }
+
+    fn note_held(&mut self) {
+        self.stats.peak_held = self.stats.peak_held.max(self.held());
+    }
+
     /// Records a pageview at `ts`. `start` classifies the session if this pageview starts one.
+    /// `lookup(since)` is asked for the visitor's stored session with a last hit at or after
+    /// `since` when the visitor may have had one evicted; its error is returned as is.
     /// Returns true when a new session started.
-    pub fn pageview(
+    pub fn pageview<E>(
         &mut self,
         visitor: VisitorKey,
         ts: i64,
         target: &str,
         goals_hit: u64,
         start: impl FnOnce() -> SessionStart,
-    ) -> bool {
+        lookup: impl FnOnce(i64) -> Result<Option<Session>, E>,
+    ) -> Result<bool, E> {
         self.latest_ts = self.latest_ts.max(ts);
+        if !self.evicted.is_empty()
+            && !self.open.contains_key(&visitor)
+            && self.evicted.may_contain(&visitor)
+        {
+            self.stats.lookups += 1;
+            if let Some(stored) = lookup(ts.saturating_sub(self.timeout))? {
+                self.stats.reloaded += 1;
+                self.next_id = self.next_id.max(stored.id + 1);
+                self.open.insert(visitor, stored);
+            }
+        }
         let continues = self
             .open
             .get(&visitor)
@@ -159,15 +211,23 @@ impl Sessionizer {
                 start: start(),
                 persisted: None,
                 pending: Vec::new(),
+                dirty: true,
             };
             self.next_id += 1;
-            if let Some(old) = self.open.insert(visitor, session) {
-                self.finished.push(old);
+            match self.open.insert(visitor, session) {
+                // The visitor is listed as dirty already, for the old session.
+                Some(old) if old.dirty => self.finished.push(old),
+                _ => self.dirty.push(visitor),
             }
+            self.note_held();
         }
         let Some(session) = self.open.get_mut(&visitor) else {
-            return !continues;
+            return Ok(!continues);
         };
+        if !session.dirty {
+            session.dirty = true;
+            self.dirty.push(visitor);
+        }
         session.pageviews += 1;
         session.last_hit_at = session.last_hit_at.max(ts);
         let new_goals = goals_hit & !session.goals;
@@ -181,29 +241,72 @@ impl Sessionizer {
                 });
             }
         }
-        !continues
+        Ok(!continues)
     }
 
-    /// Collects everything changed since the last call, marks it persisted, and forgets
-    /// sessions that can no longer continue (idle for longer than the timeout).
+    /// Collects everything changed since the last call (visiting only what changed), marks it
+    /// persisted, and forgets sessions that can no longer continue (idle for longer than the
+    /// timeout; a scan of the held sessions, which the cap bounds).
     pub fn take_changes(&mut self, goals: &CompiledGoals) -> Changes {
         let mut changes = Changes::default();
         let macro_mask = goals.macro_mask();
-        for session in self.finished.iter_mut().chain(self.open.values_mut()) {
-            if session.has_changes() || !session.pending.is_empty() {
-                changes.record(session, goals, macro_mask);
-                session.persisted = Some(Persisted {
-                    pageviews: session.pageviews,
-                    goals: session.goals,
-                    last_hit_at: session.last_hit_at,
-                });
-                session.pending.clear();
-            }
+        for session in self.finished.drain(..) {
+            changes.record(&session, goals, macro_mask);
         }
-        self.finished.clear();
+        for visitor in self.dirty.drain(..) {
+            let Some(session) = self.open.get_mut(&visitor) else {
+                continue;
+            };
+            if !session.dirty {
+                continue;
+            }
+            changes.record(session, goals, macro_mask);
+            session.persisted = Some(Persisted {
+                pageviews: session.pageviews,
+                goals: session.goals,
+                last_hit_at: session.last_hit_at,
+            });
+            session.pending.clear();
+            session.dirty = false;
+        }
         let horizon = self.latest_ts.saturating_sub(self.timeout);
         self.open.retain(|_, s| s.last_hit_at >= horizon);
+        self.evicted.forget_before(horizon);
         changes
+    }
+
+    /// Evicts the sessions idle longest until at most `target` are held. Only sessions whose
+    /// state is committed may go: call it after [`Sessionizer::take_changes`], once that
+    /// batch is in the database. Returns the number evicted.
+    pub fn evict_to(&mut self, target: usize) -> usize {
+        let excess = self.held().saturating_sub(target);
+        if excess == 0 {
+            return 0;
+        }
+        let mut idle: Vec<(i64, VisitorKey)> = self
+            .open
+            .values()
+            .filter(|s| !s.dirty)
+            .map(|s| (s.last_hit_at, s.visitor))
+            .collect();
+        let count = excess.min(idle.len());
+        if count == 0 {
+            return 0;
+        }
+        if count < idle.len() {
+            idle.select_nth_unstable(count - 1);
+        }
+        for (last_hit_at, visitor) in &idle[..count] {
+            self.open.remove(visitor);
+            self.evicted.insert(visitor, *last_hit_at);
+        }
+        self.stats.evicted += count as u64;
+        count
+    }
+
+    /// Memory the evicted-visitor filters take, in bytes.
+    pub fn evicted_filter_bytes(&self) -> usize {
+        self.evicted.bytes()
     }
 }
 
@@ -266,6 +369,9 @@ pub struct Changes {
     pub goals: HashMap<(TrafficKey, String), i64>,
     /// Day salts first used in this batch: (day, salt).
     pub new_salts: Vec<(String, Vec<u8>)>,
+    /// Delete the site's salts of days before this one (`YYYY-MM-DD`): they can no longer
+    /// receive sessions.
+    pub forget_salts_before: Option<String>,
     /// AI crawler requests counted in this batch, in key order.
     pub crawlers: Vec<(CrawlerKey, CrawlerCounts)>,
 }
@@ -366,7 +472,16 @@ mod tests {
     }
 
     fn view(s: &mut Sessionizer, g: &CompiledGoals, who: u8, ts: i64, path: &str) -> bool {
-        s.pageview([who; 16], ts, path, g.matches(path), || start("direct"))
+        let no_lookup = |_| -> Result<Option<Session>, ()> { panic!("nothing was evicted") };
+        s.pageview(
+            [who; 16],
+            ts,
+            path,
+            g.matches(path),
+            || start("direct"),
+            no_lookup,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -460,6 +575,7 @@ mod tests {
                 last_hit_at: row.last_hit_at,
             }),
             pending: Vec::new(),
+            dirty: false,
         };
         let mut next = Sessionizer::new(1800, 2);
         next.resume(vec![resumed]);
@@ -480,16 +596,111 @@ mod tests {
     }
 
     #[test]
-    fn visitor_key_depends_on_salt_ip_and_agent() {
-        let a = visitor_key(b"salt1", "1.2.3.4", "UA");
-        assert_eq!(a, visitor_key(b"salt1", "1.2.3.4", "UA"));
-        assert_ne!(a, visitor_key(b"salt2", "1.2.3.4", "UA"));
-        assert_ne!(a, visitor_key(b"salt1", "1.2.3.5", "UA"));
-        assert_ne!(a, visitor_key(b"salt1", "1.2.3.4", "UA2"));
-        // The separator keeps ("1.2.3.4", "5UA") and ("1.2.3.45", "UA") apart.
+    fn visitor_key_depends_on_salt_site_ip_and_agent() {
+        let a = visitor_key(b"salt1", "acme", "1.2.3.4", "UA");
+        assert_eq!(a, visitor_key(b"salt1", "acme", "1.2.3.4", "UA"));
+        assert_ne!(a, visitor_key(b"salt2", "acme", "1.2.3.4", "UA"));
+        assert_ne!(a, visitor_key(b"salt1", "globex", "1.2.3.4", "UA"));
+        assert_ne!(a, visitor_key(b"salt1", "acme", "1.2.3.5", "UA"));
+        assert_ne!(a, visitor_key(b"salt1", "acme", "1.2.3.4", "UA2"));
+        // The separators keep ("1.2.3.4", "5UA") and ("1.2.3.45", "UA") apart, and the site
+        // from the address.
         assert_ne!(
-            visitor_key(b"s", "1.2.3.4", "5UA"),
-            visitor_key(b"s", "1.2.3.45", "UA")
+            visitor_key(b"s", "a", "1.2.3.4", "5UA"),
+            visitor_key(b"s", "a", "1.2.3.45", "UA")
         );
+        assert_ne!(
+            visitor_key(b"s", "a1", "2.3.4", "UA"),
+            visitor_key(b"s", "a", "12.3.4", "UA")
+        );
+    }
+
+    #[test]
+    fn a_commit_visits_only_changed_sessions() {
+        let g = goals();
+        let mut s = Sessionizer::new(1800, 1);
+        for who in 0..100 {
+            view(&mut s, &g, who, 10, "/");
+        }
+        assert_eq!(s.take_changes(&g).new_sessions.len(), 100);
+        view(&mut s, &g, 7, 20, "/a");
+        assert_eq!(s.dirty.len(), 1);
+        let changes = s.take_changes(&g);
+        assert!(changes.new_sessions.is_empty());
+        assert_eq!(changes.updates.len(), 1);
+        assert_eq!(changes.updates[0].pageviews, 2);
+        // A visitor whose session is replaced twice between commits: all three written.
+        view(&mut s, &g, 9, 3_000, "/");
+        view(&mut s, &g, 9, 6_000, "/");
+        let changes = s.take_changes(&g);
+        assert_eq!(
+            changes.updates.len(),
+            0,
+            "session 9 had no change since its commit"
+        );
+        assert_eq!(changes.new_sessions.len(), 2);
+    }
+
+    /// A stored copy of every committed session, as the database would hold it.
+    type Stored = std::collections::HashMap<VisitorKey, Session>;
+
+    fn commit(s: &mut Sessionizer, g: &CompiledGoals, db: &mut Stored, all: &mut Vec<i64>) {
+        let changes = s.take_changes(g);
+        for new in &changes.new_sessions {
+            all.push(new.id);
+        }
+        // Keep the latest state of every open session as "stored".
+        for session in s.open.values() {
+            db.insert(session.visitor, session.clone());
+        }
+    }
+
+    #[test]
+    fn evicted_sessions_are_found_again_and_counted_once() {
+        let g = goals();
+        let mut s = Sessionizer::new(1800, 1);
+        let mut db = Stored::new();
+        let mut ids = Vec::new();
+        // 1,000 visitors, each seen twice 10 minutes apart, with at most 100 held.
+        for round in 0..2 {
+            for who in 0..1_000u32 {
+                let ts = i64::from(who) + round * 600;
+                let mut key = [0u8; 16];
+                key[..4].copy_from_slice(&who.to_le_bytes());
+                key[4..8].copy_from_slice(&(who * 7919).to_le_bytes());
+                let lookup = |since: i64| -> Result<Option<Session>, ()> {
+                    Ok(db.get(&key).filter(|x| x.last_hit_at >= since).cloned())
+                };
+                s.pageview(key, ts, "/", 0, || start("direct"), lookup)
+                    .unwrap();
+                if s.held() > 100 {
+                    commit(&mut s, &g, &mut db, &mut ids);
+                    s.evict_to(50);
+                }
+            }
+        }
+        commit(&mut s, &g, &mut db, &mut ids);
+        assert_eq!(ids.len(), 1_000, "one session per visitor");
+        let stats = s.held_stats();
+        assert!(stats.peak_held <= 101, "{stats:?}");
+        assert!(stats.evicted > 900 && stats.reloaded > 900, "{stats:?}");
+        assert!(
+            db.values().all(|x| x.pageviews == 2),
+            "every session has both views"
+        );
+    }
+
+    #[test]
+    fn dirty_sessions_are_never_evicted() {
+        let g = goals();
+        let mut s = Sessionizer::new(1800, 1);
+        view(&mut s, &g, 1, 0, "/");
+        view(&mut s, &g, 2, 1, "/");
+        assert_eq!(s.evict_to(0), 0, "nothing is committed yet");
+        s.take_changes(&g);
+        view(&mut s, &g, 2, 2, "/b");
+        assert_eq!(s.evict_to(0), 1);
+        assert_eq!(s.held(), 1);
+        assert!(s.open.contains_key(&[2; 16]));
     }
 }

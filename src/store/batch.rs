@@ -1,6 +1,8 @@
-//! Writing one ingest batch: new day salts, new sessions, updates of sessions that continued,
-//! conversions, the daily rollups (traffic, goals, AI crawlers) and the file checkpoint, all in one transaction, so a crash
-//! loses and duplicates nothing.
+//! Writing one ingest batch: new day salts (and the deletion of salts whose day can no longer
+//! receive sessions), new sessions, updates of sessions that continued, conversions, the daily
+//! rollups (traffic, goals, AI crawlers) and the file checkpoint, all in one transaction, so a
+//! crash loses and duplicates nothing. Before writing, the AI crawler rows are folded into the
+//! per-agent path budget ([`PathBudget`]), loading the paths already stored on first sight.
 //!
 //! The statements and the rows they bind are defined once here ([`Cell`] rows, multi-row
 //! `INSERT`s in power-of-two chunks). Two writers run them:
@@ -19,19 +21,22 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use super::ingest::Checkpoint;
 use super::{Backend, Store, StoreError};
-use crate::day::now_unix;
+use crate::day::{day_number, now_unix, parse_day};
+use crate::ingest::crawlers::PathBudget;
 use crate::ingest::sessionize::{Changes, NewConversion, NewSession, SessionUpdate};
 
 /// Most rows per multi-row INSERT (kept well under both backends' bound-parameter limits).
 /// A power of two: see [`insert_chunks`].
 const ROWS_PER_INSERT: usize = 256;
 
-/// One bound value, borrowed from the batch.
+/// One bound value, borrowed from the batch. NULLs carry their column's type, which
+/// PostgreSQL checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cell<'a> {
     Int(i64),
     Text(&'a str),
     Null,
+    NullInt,
 }
 
 fn optional(text: &Option<String>) -> Cell<'_> {
@@ -81,20 +86,27 @@ const DAILY_CRAWLERS: Insert = Insert {
            status_5xx = daily_crawlers.status_5xx + excluded.status_5xx",
 };
 
-/// Salts of days first seen in this batch. If one exists already (another ingest got there
-/// first, which the README says not to do), the stored one is kept.
-const INSERT_SALT: &str = "INSERT INTO day_salts (day, salt, created_at) VALUES ($1, $2, $3) \
-                           ON CONFLICT (day) DO NOTHING";
+/// Salts of days first seen in this batch. If one exists already (another ingest of the site
+/// got there first, which the README says not to do), the stored one is kept.
+const INSERT_SALT: &str = "INSERT INTO day_salts (site, day, salt, created_at) \
+                           VALUES ($1, $2, $3, $4) ON CONFLICT (site, day) DO NOTHING";
+
+/// The site's salts of days that can no longer receive sessions.
+const FORGET_SALTS: &str = "DELETE FROM day_salts WHERE site = $1 AND day < $2";
+
+/// The row of a checkpoint whose file grew past its old fingerprint.
+const DROP_CHECKPOINT: &str = "DELETE FROM ingest_checkpoints WHERE site = $1 AND file_id = $2";
 
 const UPDATE_SESSION: &str =
     "UPDATE sessions SET last_hit_at = $1, pageviews = $2, converted = $3 WHERE id = $4";
 
 const NEXT_CONVERSION_ID: &str = "SELECT COALESCE(MAX(id), 0) + 1 AS next FROM conversions";
 
-const SAVE_CHECKPOINT: &str = "INSERT INTO ingest_checkpoints (site, file_id, path, byte_offset, lines, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6) \
+const SAVE_CHECKPOINT: &str = "INSERT INTO ingest_checkpoints (site, file_id, path, byte_offset, \
+     lines, updated_at, head_len, device, inode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (site, file_id) DO UPDATE SET path = excluded.path, \
-     byte_offset = excluded.byte_offset, lines = excluded.lines, updated_at = excluded.updated_at";
+     byte_offset = excluded.byte_offset, lines = excluded.lines, updated_at = excluded.updated_at, \
+     head_len = excluded.head_len, device = excluded.device, inode = excluded.inode";
 
 fn session_row<'a>(site: &'a str, s: &'a NewSession) -> [Cell<'a>; 18] {
     let start = &s.start;
@@ -203,7 +215,7 @@ fn crawler_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 11]> 
         .collect()
 }
 
-fn checkpoint_row(checkpoint: &Checkpoint) -> [Cell<'_>; 6] {
+fn checkpoint_row(checkpoint: &Checkpoint) -> [Cell<'_>; 9] {
     [
         Cell::Text(&checkpoint.site),
         Cell::Text(&checkpoint.file_id),
@@ -211,7 +223,39 @@ fn checkpoint_row(checkpoint: &Checkpoint) -> [Cell<'_>; 6] {
         Cell::Int(checkpoint.byte_offset),
         Cell::Int(checkpoint.lines),
         Cell::Int(now_unix()),
+        Cell::Int(checkpoint.head_len),
+        checkpoint.device.map_or(Cell::NullInt, Cell::Int),
+        checkpoint.inode.map_or(Cell::NullInt, Cell::Int),
     ]
+}
+
+/// The old row of a checkpoint stored under a shorter fingerprint, when it has one.
+fn replaced_checkpoint(checkpoint: &Checkpoint) -> Option<[Cell<'_>; 2]> {
+    checkpoint
+        .replaces
+        .as_deref()
+        .filter(|old| *old != checkpoint.file_id)
+        .map(|old| [Cell::Text(&checkpoint.site), Cell::Text(old)])
+}
+
+fn salt_rows<'a>(
+    site: &'a str,
+    changes: &'a Changes,
+    hex_salts: &'a [String],
+) -> Vec<[Cell<'a>; 4]> {
+    changes
+        .new_salts
+        .iter()
+        .zip(hex_salts)
+        .map(|((day, _), salt)| {
+            [
+                Cell::Text(site),
+                Cell::Text(day),
+                Cell::Text(salt),
+                Cell::Int(now_unix()),
+            ]
+        })
+        .collect()
 }
 
 /// Splits rows into multi-row INSERT chunks whose sizes are powers of two (full chunks of
@@ -272,7 +316,17 @@ fn insert_sql(insert: &Insert, backend: Backend, rows: usize, columns: usize) ->
 /// Writes ingest batches to one database.
 pub struct BatchWriter {
     site: Arc<str>,
+    /// For reads outside the write transaction (the stored crawler paths).
+    store: Store,
+    paths: PathBudget,
     target: Target,
+}
+
+/// What a commit did besides writing the batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// AI crawler requests counted under `(other)` (the agent's path budget was spent).
+    pub crawler_requests_folded: u64,
 }
 
 enum Target {
@@ -293,6 +347,8 @@ impl Store {
         };
         Ok(BatchWriter {
             site: site.into(),
+            store: self.clone(),
+            paths: PathBudget::default(),
             target,
         })
     }
@@ -302,10 +358,14 @@ impl BatchWriter {
     /// Writes one batch and its checkpoint in a single transaction.
     pub async fn commit(
         &mut self,
-        changes: Changes,
+        mut changes: Changes,
         checkpoint: Checkpoint,
-    ) -> Result<(), StoreError> {
-        match &mut self.target {
+    ) -> Result<Committed, StoreError> {
+        let folded = self.fold_crawler_paths(&mut changes).await?;
+        let committed = Committed {
+            crawler_requests_folded: folded,
+        };
+        let written = match &mut self.target {
             Target::Pool(store) => {
                 commit_through_pool(store, &self.site, &changes, &checkpoint).await
             }
@@ -321,7 +381,30 @@ impl BatchWriter {
                 *slot = Some(writer);
                 result
             }
+        };
+        written.map_err(StoreError::on_write)?;
+        Ok(committed)
+    }
+
+    /// Folds the batch's AI crawler rows into the path budget, loading the paths stored for
+    /// each (day, agent) the first time it appears. Only this writer adds paths of its site,
+    /// so what was read once stays true.
+    async fn fold_crawler_paths(&mut self, changes: &mut Changes) -> Result<u64, StoreError> {
+        if changes.crawlers.is_empty() {
+            return Ok(0);
         }
+        for (day, agent) in self.paths.unloaded(&changes.crawlers) {
+            let stored = self.store.crawler_paths(&self.site, &day, agent).await?;
+            self.paths.load(day, agent, stored);
+        }
+        let (rows, folded) = self.paths.fold(std::mem::take(&mut changes.crawlers));
+        // Keep the paths of the last few days only (memory); older ones reload if needed.
+        if let Some(latest) = rows.iter().filter_map(|(k, _)| parse_day(&k.day)).max() {
+            let keep_from = crate::day::day_text((day_number(latest) - 2) * 86_400);
+            self.paths.forget_before(&keep_from);
+        }
+        changes.crawlers = rows;
+        Ok(folded)
     }
 }
 
@@ -333,10 +416,17 @@ async fn commit_through_pool(
 ) -> Result<(), StoreError> {
     let mut tx = store.pool.begin().await?;
     let backend = store.backend;
-    for (day, salt) in &changes.new_salts {
-        let salt = hex::encode(salt);
-        let row = [Cell::Text(day), Cell::Text(&salt), Cell::Int(now_unix())];
+    let hex_salts: Vec<String> = changes
+        .new_salts
+        .iter()
+        .map(|(_, s)| hex::encode(s))
+        .collect();
+    for row in salt_rows(site, changes, &hex_salts) {
         execute(&mut tx, INSERT_SALT.to_string(), &row).await?;
+    }
+    if let Some(before) = &changes.forget_salts_before {
+        let row = [Cell::Text(site), Cell::Text(before)];
+        execute(&mut tx, FORGET_SALTS.to_string(), &row).await?;
     }
     let sessions: Vec<_> = changes
         .new_sessions
@@ -373,6 +463,9 @@ async fn commit_through_pool(
         &crawler_rows(site, changes),
     )
     .await?;
+    if let Some(row) = replaced_checkpoint(checkpoint) {
+        execute(&mut tx, DROP_CHECKPOINT.to_string(), &row).await?;
+    }
     execute(
         &mut tx,
         SAVE_CHECKPOINT.to_string(),
@@ -408,6 +501,7 @@ async fn execute(
             Cell::Int(value) => args.add(value),
             Cell::Text(text) => args.add(text),
             Cell::Null => args.add(None::<String>),
+            Cell::NullInt => args.add(None::<i64>),
         };
         added.map_err(|e| StoreError::Sql(sqlx::Error::Encode(e)))?;
     }
@@ -422,7 +516,7 @@ impl rusqlite::ToSql for Cell<'_> {
         Ok(ToSqlOutput::Borrowed(match *self {
             Cell::Int(value) => ValueRef::Integer(value),
             Cell::Text(text) => ValueRef::Text(text.as_bytes()),
-            Cell::Null => ValueRef::Null,
+            Cell::Null | Cell::NullInt => ValueRef::Null,
         }))
     }
 }
@@ -443,8 +537,8 @@ impl SqliteFileWriter {
         conn.set_prepared_statement_cache_capacity(64);
         // The same settings as the pool's connection (see `pool_options`).
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;",
+            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )?;
         Ok(SqliteFileWriter { conn })
     }
@@ -456,11 +550,21 @@ impl SqliteFileWriter {
         checkpoint: &Checkpoint,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        for (day, salt) in &changes.new_salts {
-            let salt = hex::encode(salt);
-            let row = [Cell::Text(day), Cell::Text(&salt), Cell::Int(now_unix())];
+        let hex_salts: Vec<String> = changes
+            .new_salts
+            .iter()
+            .map(|(_, s)| hex::encode(s))
+            .collect();
+        for row in salt_rows(site, changes, &hex_salts) {
             tx.prepare_cached(INSERT_SALT)?
                 .execute(rusqlite::params_from_iter(row))?;
+        }
+        if let Some(before) = &changes.forget_salts_before {
+            tx.prepare_cached(FORGET_SALTS)?
+                .execute(rusqlite::params_from_iter([
+                    Cell::Text(site),
+                    Cell::Text(before),
+                ]))?;
         }
         let sessions: Vec<_> = changes
             .new_sessions
@@ -483,6 +587,10 @@ impl SqliteFileWriter {
         sqlite_insert_all(&tx, &DAILY_TRAFFIC, &traffic_rows(site, changes))?;
         sqlite_insert_all(&tx, &DAILY_GOALS, &goal_rows(site, changes))?;
         sqlite_insert_all(&tx, &DAILY_CRAWLERS, &crawler_rows(site, changes))?;
+        if let Some(row) = replaced_checkpoint(checkpoint) {
+            tx.prepare_cached(DROP_CHECKPOINT)?
+                .execute(rusqlite::params_from_iter(row))?;
+        }
         tx.prepare_cached(SAVE_CHECKPOINT)?
             .execute(rusqlite::params_from_iter(checkpoint_row(checkpoint)))?;
         tx.commit()?;
@@ -572,9 +680,13 @@ mod tests {
         Checkpoint {
             site: "acme".into(),
             file_id: "f".into(),
+            head_len: 4096,
+            device: Some(7),
+            inode: Some(42),
             path: "access.log".into(),
             byte_offset: 1234,
             lines: 300,
+            replaces: None,
         }
     }
 
@@ -587,8 +699,9 @@ mod tests {
             "SELECT id, session_id, site, goal, kind, converted_at, day, path FROM conversions",
             "SELECT site, day, channel, source, sessions, pageviews, conversions FROM daily_traffic",
             "SELECT site, day, channel, source, goal, conversions FROM daily_goals",
-            "SELECT site, file_id, path, byte_offset, lines FROM ingest_checkpoints",
-            "SELECT day, salt FROM day_salts",
+            "SELECT site, file_id, path, byte_offset, lines, head_len, device, inode \
+             FROM ingest_checkpoints",
+            "SELECT site, day, salt FROM day_salts",
             "SELECT site, day, agent, operator, purpose, path, hits, status_2xx, status_3xx, \
              status_4xx, status_5xx FROM daily_crawlers ORDER BY agent",
         ];

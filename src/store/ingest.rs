@@ -1,5 +1,6 @@
-//! What the ingest pipeline reads before it starts: day salts, checkpoints, the next free
-//! session id, and sessions left open by an earlier ingest. Batches are written by
+//! What the ingest pipeline reads: day salts, checkpoints, the next free session id, sessions
+//! left open by an earlier ingest (and, one at a time, sessions set aside to keep memory
+//! bounded), the AI crawler paths already stored; and `aivis forget`. Batches are written by
 //! [`super::batch`].
 
 use std::collections::HashMap;
@@ -13,11 +14,37 @@ use crate::ingest::sessionize::SessionStart;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     pub site: String,
+    /// Hash of the file's first `head_len` bytes.
     pub file_id: String,
+    /// Bytes the fingerprint covers (up to 4096); 0 for a checkpoint written before aivis
+    /// recorded it: its fingerprint covers the first line.
+    pub head_len: i64,
+    /// The file's device and inode, where the system has them and the file is a plain file.
+    pub device: Option<i64>,
+    pub inode: Option<i64>,
     pub path: String,
     pub byte_offset: i64,
     pub lines: i64,
+    /// The fingerprint this checkpoint was stored under before the file grew (its row is
+    /// replaced in the same transaction).
+    pub replaces: Option<String>,
 }
+
+/// What `aivis forget` deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Forgotten {
+    pub sessions: u64,
+    pub conversions: u64,
+    pub salts: u64,
+}
+
+/// The columns of a session row as [`session_from_row`] reads them.
+const SESSION_COLUMNS: &str = "id, visitor_key, started_at, last_hit_at, pageviews, channel, \
+     source, search_term, landing_path, referrer_host, utm_source, utm_medium, utm_campaign, \
+     utm_term, utm_content";
+
+/// Keys read per round trip when listing set-aside sessions.
+const KEY_PAGE: i64 = 10_000;
 
 /// A session read back from the database to be continued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +59,10 @@ pub struct StoredSession {
 }
 
 impl Store {
-    /// The stored secret salts, by UTC day (`YYYY-MM-DD`).
-    pub async fn day_salts(&self) -> Result<HashMap<String, Vec<u8>>, StoreError> {
-        let rows = sqlx::query("SELECT day, salt FROM day_salts")
+    /// A site's stored secret salts, by UTC day (`YYYY-MM-DD`).
+    pub async fn day_salts(&self, site: &str) -> Result<HashMap<String, Vec<u8>>, StoreError> {
+        let rows = sqlx::query("SELECT day, salt FROM day_salts WHERE site = $1")
+            .bind(site)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -55,7 +83,8 @@ impl Store {
         file_id: &str,
     ) -> Result<Option<Checkpoint>, StoreError> {
         let row = sqlx::query(
-            "SELECT path, byte_offset, lines FROM ingest_checkpoints WHERE site = $1 AND file_id = $2",
+            "SELECT path, byte_offset, lines, head_len, device, inode FROM ingest_checkpoints \
+             WHERE site = $1 AND file_id = $2",
         )
         .bind(site)
         .bind(file_id)
@@ -65,12 +94,30 @@ impl Store {
             Ok(Checkpoint {
                 site: site.to_string(),
                 file_id: file_id.to_string(),
+                head_len: row.try_get("head_len")?,
+                device: row.try_get("device")?,
+                inode: row.try_get("inode")?,
                 path: row.try_get("path")?,
                 byte_offset: row.try_get("byte_offset")?,
                 lines: row.try_get("lines")?,
+                replaces: None,
             })
         })
         .transpose()
+    }
+
+    /// The fingerprint lengths under 4096 bytes a site's checkpoints use (0: the first line):
+    /// a file is looked up under each of them.
+    pub async fn short_fingerprint_lengths(&self, site: &str) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT head_len FROM ingest_checkpoints WHERE site = $1 AND head_len < 4096",
+        )
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("head_len")?))
+            .collect()
     }
 
     /// The first unused session id.
@@ -90,27 +137,32 @@ impl Store {
         Ok(row.try_get("latest")?)
     }
 
-    /// Sessions of a site whose last pageview is at or after `since` (they may continue).
+    /// The `limit` most recent sessions of a site whose last pageview is at or after `since`
+    /// (they may continue), most recent first.
     pub async fn recent_sessions(
         &self,
         site: &str,
         since: i64,
+        limit: i64,
     ) -> Result<Vec<StoredSession>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, visitor_key, started_at, last_hit_at, pageviews, channel, source, \
-             search_term, landing_path, referrer_host, utm_source, utm_medium, utm_campaign, \
-             utm_term, utm_content FROM sessions WHERE site = $1 AND last_hit_at >= $2",
-        )
-        .bind(site)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE site = $1 AND last_hit_at >= $2 \
+             ORDER BY last_hit_at DESC, id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         let goal_rows = sqlx::query(
-            "SELECT c.session_id, c.goal FROM conversions c JOIN sessions s ON s.id = c.session_id \
-             WHERE s.site = $1 AND s.last_hit_at >= $2",
+            "SELECT c.session_id, c.goal FROM conversions c WHERE c.session_id IN \
+             (SELECT id FROM sessions WHERE site = $1 AND last_hit_at >= $2 \
+              ORDER BY last_hit_at DESC, id DESC LIMIT $3)",
         )
         .bind(site)
         .bind(since)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         let mut goals: HashMap<i64, Vec<String>> = HashMap::new();
@@ -120,30 +172,193 @@ impl Store {
                 .or_default()
                 .push(row.try_get("goal")?);
         }
-        rows.into_iter()
+        rows.iter()
             .map(|row| {
                 let id: i64 = row.try_get("id")?;
-                Ok(StoredSession {
-                    id,
-                    visitor_key: row.try_get("visitor_key")?,
-                    started_at: row.try_get("started_at")?,
-                    last_hit_at: row.try_get("last_hit_at")?,
-                    pageviews: row.try_get("pageviews")?,
-                    start: SessionStart {
-                        channel: row.try_get("channel")?,
-                        source: row.try_get("source")?,
-                        search_term: row.try_get("search_term")?,
-                        landing_path: row.try_get("landing_path")?,
-                        referrer_host: row.try_get("referrer_host")?,
-                        utm_source: row.try_get("utm_source")?,
-                        utm_medium: row.try_get("utm_medium")?,
-                        utm_campaign: row.try_get("utm_campaign")?,
-                        utm_term: row.try_get("utm_term")?,
-                        utm_content: row.try_get("utm_content")?,
-                    },
-                    goals: goals.remove(&id).unwrap_or_default(),
-                })
+                session_from_row(row, goals.remove(&id).unwrap_or_default())
             })
             .collect()
     }
+
+    /// Calls `each(visitor_key, last_hit_at)` for the sessions of a site with a last pageview
+    /// at or after `since` beyond the `skip` most recent ones, a page at a time.
+    pub async fn older_recent_session_keys(
+        &self,
+        site: &str,
+        since: i64,
+        skip: i64,
+        each: &mut dyn FnMut(&str, i64),
+    ) -> Result<(), StoreError> {
+        // Where the previous page ended: (last_hit_at, id) of its last row.
+        let mut after: Option<(i64, i64)> = None;
+        let mut offset = skip;
+        loop {
+            let query = match after {
+                None => sqlx::query(
+                    "SELECT id, visitor_key, last_hit_at FROM sessions \
+                     WHERE site = $1 AND last_hit_at >= $2 \
+                     ORDER BY last_hit_at DESC, id DESC LIMIT $3 OFFSET $4",
+                )
+                .bind(site)
+                .bind(since)
+                .bind(KEY_PAGE)
+                .bind(offset),
+                Some((last_hit, id)) => sqlx::query(
+                    "SELECT id, visitor_key, last_hit_at FROM sessions \
+                     WHERE site = $1 AND last_hit_at >= $2 \
+                     AND (last_hit_at < $3 OR (last_hit_at = $3 AND id < $4)) \
+                     ORDER BY last_hit_at DESC, id DESC LIMIT $5",
+                )
+                .bind(site)
+                .bind(since)
+                .bind(last_hit)
+                .bind(id)
+                .bind(KEY_PAGE),
+            };
+            let rows = query.fetch_all(&self.pool).await?;
+            for row in &rows {
+                let key: String = row.try_get("visitor_key")?;
+                let last_hit: i64 = row.try_get("last_hit_at")?;
+                each(&key, last_hit);
+                after = Some((last_hit, row.try_get("id")?));
+            }
+            offset = 0;
+            if (rows.len() as i64) < KEY_PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A visitor's latest session of a site with a last pageview at or after `since`, with
+    /// its goals (one round trip: this runs once per returning set-aside visitor).
+    pub async fn find_session(
+        &self,
+        site: &str,
+        visitor_key: &str,
+        since: i64,
+    ) -> Result<Option<StoredSession>, StoreError> {
+        let columns: String = SESSION_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns}, c.goal FROM sessions s LEFT JOIN conversions c ON c.session_id = s.id \
+             WHERE s.id = (SELECT id FROM sessions WHERE site = $1 AND visitor_key = $2 \
+             AND last_hit_at >= $3 ORDER BY last_hit_at DESC, id DESC LIMIT 1)"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .bind(visitor_key)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let goals = rows
+            .iter()
+            .filter_map(|row| row.try_get::<Option<String>, _>("goal").transpose())
+            .collect::<Result<Vec<String>, _>>()?;
+        session_from_row(first, goals).map(Some)
+    }
+
+    /// The paths stored in the AI crawler rollup for one site, day and agent.
+    pub async fn crawler_paths(
+        &self,
+        site: &str,
+        day: &str,
+        agent: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT path FROM daily_crawlers WHERE site = $1 AND day = $2 AND agent = $3",
+        )
+        .bind(site)
+        .bind(day)
+        .bind(agent)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("path")?)).collect()
+    }
+
+    /// Deletes the sessions (and their conversions) and the day salts of days before
+    /// `before` (`YYYY-MM-DD`), of one site or all; the daily rollups stay. One transaction.
+    pub async fn forget_before(
+        &self,
+        site: Option<&str>,
+        before: &str,
+    ) -> Result<Forgotten, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conversions = sqlx::query(
+            "DELETE FROM conversions WHERE session_id IN (SELECT id FROM sessions \
+             WHERE day < $1 AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT)))",
+        )
+        .bind(before)
+        .bind(site)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let sessions = sqlx::query(
+            "DELETE FROM sessions WHERE day < $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
+        )
+        .bind(before)
+        .bind(site)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let salts = sqlx::query(
+            "DELETE FROM day_salts WHERE day < $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
+        )
+        .bind(before)
+        .bind(site)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(Forgotten {
+            sessions,
+            conversions,
+            salts,
+        })
+    }
+
+    /// The sites with stored sessions and the latest hit of each.
+    pub async fn latest_hits(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT site, MAX(last_hit_at) AS latest FROM sessions GROUP BY site ORDER BY site",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("site")?, row.try_get("latest")?)))
+            .collect()
+    }
+}
+
+fn session_from_row(
+    row: &sqlx::any::AnyRow,
+    goals: Vec<String>,
+) -> Result<StoredSession, StoreError> {
+    Ok(StoredSession {
+        id: row.try_get("id")?,
+        visitor_key: row.try_get("visitor_key")?,
+        started_at: row.try_get("started_at")?,
+        last_hit_at: row.try_get("last_hit_at")?,
+        pageviews: row.try_get("pageviews")?,
+        start: SessionStart {
+            channel: row.try_get("channel")?,
+            source: row.try_get("source")?,
+            search_term: row.try_get("search_term")?,
+            landing_path: row.try_get("landing_path")?,
+            referrer_host: row.try_get("referrer_host")?,
+            utm_source: row.try_get("utm_source")?,
+            utm_medium: row.try_get("utm_medium")?,
+            utm_campaign: row.try_get("utm_campaign")?,
+            utm_term: row.try_get("utm_term")?,
+            utm_content: row.try_get("utm_content")?,
+        },
+        goals,
+    })
 }

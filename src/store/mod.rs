@@ -16,20 +16,24 @@ mod checks;
 mod ingest;
 mod query;
 
-pub use batch::BatchWriter;
+pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
-pub use ingest::{Checkpoint, StoredSession};
+pub use ingest::{Checkpoint, Forgotten, StoredSession};
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::config::redact_url;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long to wait for a database server to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,9 @@ pub enum Backend {
 pub enum StoreError {
     #[error("cannot open database {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
+    /// The server did not accept a connection (refused, not found, no answer).
+    #[error("cannot connect to the database at {address}: {reason}")]
+    Unreachable { address: String, reason: String },
     #[error("database_url {url:?} is not sqlite:… or postgres://…")]
     UnsupportedUrl { url: String },
     #[error("cannot migrate database {url}: {source}")]
@@ -58,6 +65,52 @@ pub enum StoreError {
     WriterLost,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A write failed because the disk (or the database's size limit) is full.
+    #[error("the disk is full: {0}")]
+    DiskFull(String),
+    /// A write met a row another writer added first.
+    #[error("{0} (another ingest of the same site may be running: run them one at a time)")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// The same error, named for what it means to the person running a write: a full disk
+    /// or a conflicting writer, when the database says so.
+    pub fn on_write(self) -> StoreError {
+        match self {
+            StoreError::Sql(sqlx::Error::Database(err)) => {
+                let code = err.code().map(|c| c.into_owned()).unwrap_or_default();
+                let message = err.message().to_string();
+                if is_disk_full_code(&code) {
+                    StoreError::DiskFull(message)
+                } else if err.is_unique_violation() {
+                    StoreError::Conflict(message)
+                } else {
+                    StoreError::Sql(sqlx::Error::Database(err))
+                }
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(err, message)) => {
+                let text = message.unwrap_or_else(|| err.to_string());
+                match err.code {
+                    rusqlite::ErrorCode::DiskFull => StoreError::DiskFull(text),
+                    rusqlite::ErrorCode::ConstraintViolation
+                        if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                            || err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                    {
+                        StoreError::Conflict(text)
+                    }
+                    _ => StoreError::Sqlite(rusqlite::Error::SqliteFailure(err, Some(text))),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// SQLite's SQLITE_FULL (13) and PostgreSQL's disk_full (53100) and its kin (class 53:
+/// insufficient resources, out of memory aside).
+fn is_disk_full_code(code: &str) -> bool {
+    code == "13" || code == "53100"
 }
 
 /// A connection pool plus the backend it talks to.
@@ -71,31 +124,47 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
+    /// A PostgreSQL server that refuses or does not answer is reported within
+    /// [`CONNECT_TIMEOUT`], with the address and the cause.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let shown = redact_url(url);
         let (backend, url) = normalise_url(url)?;
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(|source| StoreError::Connect {
-                url: shown.clone(),
-                source,
-            })?
-            .disable_statement_logging();
-        let pool = pool_options(backend)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Connect {
-                url: shown.clone(),
-                source,
-            })?;
-        let migrator = match backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        let connect_error = |source| StoreError::Connect {
+            url: shown.clone(),
+            source,
         };
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { url: shown, source })?;
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(connect_error)?
+            .disable_statement_logging();
+        let migrate_error = |source| StoreError::Migrate {
+            url: shown.clone(),
+            source,
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                let pool = pool_options(backend)
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error)?;
+                migrate_sqlite(&pool).await.map_err(migrate_error)?;
+                pool
+            }
+            Backend::Postgres => {
+                // One connection first: its error says why (a pool would only time out).
+                let mut conn = first_connection(&options, &url)
+                    .await?
+                    .map_err(connect_error)?;
+                POSTGRES_MIGRATIONS
+                    .run_direct(None, &mut conn, false)
+                    .await
+                    .map_err(migrate_error)?;
+                conn.close().await.ok();
+                pool_options(backend)
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_lazy_with(options)
+            }
+        };
         Ok(Store {
             pool,
             backend,
@@ -110,6 +179,61 @@ impl Store {
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Migrates a SQLite database inside one exclusive transaction, so two processes opening a
+/// new file at once do not both create its tables (the second waits, then finds them).
+async fn migrate_sqlite(pool: &AnyPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin_with("BEGIN EXCLUSIVE").await?;
+    SQLITE_MIGRATIONS.run_direct(None, &mut *tx, false).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One connection to a PostgreSQL server, or why there is none: refused, unknown host or no
+/// answer within [`CONNECT_TIMEOUT`] become [`StoreError::Unreachable`] naming the address;
+/// other failures (authentication, a missing database) are handed back as they are.
+async fn first_connection(
+    options: &AnyConnectOptions,
+    url: &str,
+) -> Result<Result<AnyConnection, sqlx::Error>, StoreError> {
+    let address = server_address(url);
+    let attempt = tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect_with(options)).await;
+    match attempt {
+        Err(_) => Err(StoreError::Unreachable {
+            address,
+            reason: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+        }),
+        Ok(Err(sqlx::Error::Io(err))) => Err(StoreError::Unreachable {
+            address,
+            reason: describe_io(&err),
+        }),
+        Ok(other) => Ok(other),
+    }
+}
+
+/// `host:port` of a server URL, for messages (no user or password).
+fn server_address(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => format!(
+            "{}:{}",
+            parsed.host_str().unwrap_or("localhost"),
+            parsed.port().unwrap_or(5432)
+        ),
+        Err(_) => redact_url(url),
+    }
+}
+
+fn describe_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match err.kind() {
+        ErrorKind::ConnectionRefused => "connection refused".into(),
+        ErrorKind::NotFound => "host not found".into(),
+        ErrorKind::TimedOut => "timed out".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => err.to_string(),
     }
 }
 
@@ -146,10 +270,12 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
             .max_connections(1)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
+                    // The busy timeout first: switching a new file to WAL takes a lock that
+                    // another process may hold for a moment.
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA temp_store = MEMORY").await?;
                     Ok(())
                 })

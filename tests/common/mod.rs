@@ -124,3 +124,79 @@ pub fn spec_with_format(seed: u64, format: OutputFormat) -> TrafficSpec {
         ..small_spec(seed)
     }
 }
+
+/// Reads the test's own view of a database, bypassing aivis (whose analyst queries refuse
+/// secret tables): every row of a query whose columns are all cast to text, as strings
+/// (NULL as "NULL").
+pub async fn rows(url: &str, sql: &str) -> Vec<Vec<String>> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    let fetched = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.ok();
+    fetched
+        .iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| {
+                    row.try_get::<Option<String>, _>(i)
+                        .unwrap_or_else(|e| panic!("{sql}: column {i} is not text: {e}"))
+                        .unwrap_or_else(|| "NULL".to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One number from a query returning one BIGINT cell.
+pub async fn number(url: &str, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.ok();
+    row.try_get::<i64, _>(0)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A browser's user agent (not a bot).
+pub const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+
+/// One combined-format log line at Unix time `ts`.
+pub fn combined_line(ip: &str, ts: i64, path: &str, referrer: &str, ua: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, m, d) = aivis::day::civil_from_days(ts.div_euclid(86_400));
+    let secs = ts.rem_euclid(86_400);
+    format!(
+        "{ip} - - [{d:02}/{}/{y:04}:{:02}:{:02}:{:02} +0000] \"GET {path} HTTP/1.1\" 200 512 \"{referrer}\" \"{ua}\"\n",
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Runs one statement of the test's own (setting up a case aivis must cope with).
+pub async fn execute(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.ok();
+}
