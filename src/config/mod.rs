@@ -22,6 +22,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://aivis.db";
 pub const DEFAULT_CONFIG_FILE: &str = "aivis.toml";
 /// At most this many goals per site (conversions are tracked in a 64-bit set per session).
 pub const MAX_GOALS_PER_SITE: usize = 64;
+/// Largest config file read (bytes): a real one is a few kilobytes, and a larger one is
+/// refused before it is parsed (parsing a 15 MB file took half a gigabyte of memory).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Why the configuration could not be loaded. Every variant names the file and, where it can,
 /// the key at fault; the CLI maps all of them to exit code 2.
@@ -32,6 +35,10 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "config file {path}: larger than {limit} bytes (1 MiB); a config file is a few kilobytes"
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config file {path}: {key}: {message}")]
@@ -201,10 +208,7 @@ pub fn load(
     let env_path = env("AIVIS_CONFIG");
     let mut settings = match locate(cli_path, env_path.as_deref()) {
         Some((path, _)) => {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = read_capped(&path)?;
             let mut settings = parse(&text, &path)?;
             settings.source = Some(path);
             settings
@@ -215,6 +219,33 @@ pub fn load(
         settings.database_url = url;
     }
     Ok(settings)
+}
+
+/// Reads a config file of at most [`MAX_CONFIG_BYTES`]: no more than one byte past the limit
+/// is ever read, so a huge file (or a device that never ends) is refused at once.
+fn read_capped(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_CONFIG_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
 }
 
 /// Parses and validates the TOML text of a config file.
@@ -518,6 +549,39 @@ mod tests {
         let env = |k: &str| (k == "AIVIS_DATABASE_URL").then(|| "sqlite://y.db".to_string());
         let settings = load(Some(&path), &env).unwrap();
         assert_eq!(settings.database_url, "sqlite://y.db");
+    }
+
+    #[test]
+    fn config_files_over_one_mebibyte_are_refused_unparsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |_: &str| None;
+        // Exactly at the limit: read and parsed (a comment padded to 1 MiB).
+        let at_limit = dir.path().join("at.toml");
+        let mut text = "database_url = \"sqlite://x.db\"\n#".to_string();
+        text.push_str(&"x".repeat(MAX_CONFIG_BYTES as usize - text.len()));
+        std::fs::write(&at_limit, &text).unwrap();
+        assert_eq!(
+            load(Some(&at_limit), &env).unwrap().database_url,
+            "sqlite://x.db"
+        );
+        // One byte more: refused naming the file and the limit, whatever follows.
+        let over = dir.path().join("over.toml");
+        std::fs::write(&over, format!("{text}x = [")).unwrap();
+        let err = load(Some(&over), &env).unwrap_err();
+        assert!(matches!(err, ConfigError::TooLarge { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("over.toml") && message.contains("1048576 bytes (1 MiB)"),
+            "{message}"
+        );
+        // Not UTF-8: a read error naming the file, as before.
+        let binary = dir.path().join("bin.toml");
+        std::fs::write(&binary, b"\xff\xfe").unwrap();
+        let err = load(Some(&binary), &env).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Read { .. }) && err.to_string().contains("bin.toml"),
+            "{err}"
+        );
     }
 
     #[test]
