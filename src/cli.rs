@@ -60,8 +60,8 @@ and purpose: training, search_index or user_fetch).
 With --batch, standard input holds one JSON object per line, {\"referrer\": …, \"url\": …, \
 \"ua\": …} (any key may be missing), and standard output gets one JSON object per line, in \
 the same order: {\"channel\", \"source\", \"term\", \"bot\": null or {\"name\", \"operator\", \
-\"purpose\"}}. A line that is not such an object gets {\"error\": …} instead; blank lines are \
-skipped.
+\"purpose\"}}. Every line gets an answer, so answer N is line N's: a line that is not such an \
+object, or a blank line, gets {\"error\": \"line N: …\"} instead.
 
 Referrers from the site's own hosts count as no referrer: the hosts and internal_hosts of the \
 config's site named by --site, and any given with --host. --site also applies that site's \
