@@ -72,3 +72,72 @@ fn a_config_file_over_one_mebibyte_exits_2_naming_file_and_limit() {
     let err = stderr(&out);
     assert!(err.contains("big.toml") && err.contains("1 MiB"), "{err}");
 }
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
+
+fn write_config(dir: &Path) {
+    std::fs::write(
+        dir.join("aivis.toml"),
+        "database_url = \"sqlite://t.db\"\n\
+         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\"]\n",
+    )
+    .unwrap();
+}
+
+/// The CSV cells of `out` (a header row and plain rows: no quoted line breaks).
+fn csv_rows(out: &Output) -> Vec<Vec<String>> {
+    assert!(out.status.success(), "{}", stderr(out));
+    let text = stdout(out);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_cells_from_logs_and_prompts_are_text_not_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path());
+    // A hostile referrer host, and a landing URL whose campaign source is a DDE formula.
+    let log = format!(
+        "203.0.113.5 - - [10/Nov/2026:10:00:00 +0000] \"GET /pricing HTTP/1.1\" 200 512 \
+         \"http://=1+1.test/\" \"{BROWSER}\"\n\
+         203.0.113.6 - - [10/Nov/2026:10:01:00 +0000] \"GET /?utm_source==cmd|'/c%20calc'!A0 \
+         HTTP/1.1\" 200 512 \"-\" \"{BROWSER}\"\n"
+    );
+    std::fs::write(dir.path().join("a.log"), log).unwrap();
+    let out = aivis(dir.path(), &["ingest", "a.log"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let rows = csv_rows(&aivis(
+        dir.path(),
+        &["report", "referrers", "--format", "csv"],
+    ));
+    assert_eq!(rows[0][1], "referrer_host", "{rows:?}");
+    assert_eq!(rows[1][1..4], ["'=1+1.test", "referral", "'=1+1.test"]);
+
+    let rows = csv_rows(&aivis(
+        dir.path(),
+        &["query", "conversions_by_source", "--format", "csv"],
+    ));
+    let sources: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert!(
+        sources.contains(&"'=1+1.test") && sources.contains(&"'=cmd|'/c calc'!a0"),
+        "{rows:?}"
+    );
+    // Counts stay numbers: no quote mark in front of them.
+    assert!(rows[1..].iter().all(|r| r[2] == "1"), "{rows:?}");
+
+    let out = aivis(dir.path(), &["prompts", "add", "=HYPERLINK(\"http://x\")"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = csv_rows(&aivis(dir.path(), &["prompts", "list", "--format", "csv"]));
+    assert_eq!(rows[1][2], "'=HYPERLINK(\"http://x\")", "{rows:?}");
+    assert_eq!(rows[1][0], "1");
+    // JSON, for programs, keeps the text as it is.
+    let out = aivis(dir.path(), &["prompts", "list", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["text"], "=HYPERLINK(\"http://x\")");
+}
