@@ -141,3 +141,59 @@ fn csv_cells_from_logs_and_prompts_are_text_not_formulas() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[0]["text"], "=HYPERLINK(\"http://x\")");
 }
+
+#[test]
+fn a_malformed_import_file_is_refused_whole_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path());
+    let import = |name: &str, csv: &str| {
+        std::fs::write(dir.path().join(name), csv).unwrap();
+        aivis(dir.path(), &["prompts", "import", name])
+    };
+    for (name, csv, error) in [
+        // An unterminated quote would merge the rest of the file into one prompt.
+        (
+            "open.csv",
+            "text,tags\nBest CRM?,crm\n\"Acme vs Globex,cmp\nWhich tool?,x\nAnother?,y\n",
+            "open.csv: line 3: a quoted field is never closed",
+        ),
+        (
+            "after.csv",
+            "text\n\"Best CRM\" for shops\n",
+            "after.csv: line 2: text after a closing quote",
+        ),
+        (
+            "fields.csv",
+            "text,tags\nBest CRM?,crm\nBest CRM, for shops?,crm\n",
+            "fields.csv: line 3: 3 fields, but the header has 2",
+        ),
+        (
+            "noheader.csv",
+            "Best CRM?,crm\n",
+            "noheader.csv: line 1: the first line must be the header \"text,tags,engines\"",
+        ),
+    ] {
+        let out = import(name, csv);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(error), "{name}: {}", stderr(&out));
+    }
+    // Nothing was stored, not even the good rows before the bad one.
+    let out = aivis(
+        dir.path(),
+        &["prompts", "list", "--all", "--format", "json"],
+    );
+    assert_eq!(stdout(&out).trim(), "[]", "{}", stderr(&out));
+
+    let out = import(
+        "good.csv",
+        "Text , Tags\n\"Best CRM, for shops?\",crm;shop\n\nWhich tool?,\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 added"), "{}", stdout(&out));
+    let help = aivis(dir.path(), &["prompts", "import", "--help"]);
+    assert!(
+        stdout(&help).contains("text,tags,engines"),
+        "{}",
+        stdout(&help)
+    );
+}

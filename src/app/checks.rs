@@ -63,9 +63,10 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
         }
         PromptsCommand::Import(args) => {
             let site = settings.site(args.site.as_deref()).map_err(UsageError)?;
-            let file = std::fs::File::open(&args.file)
+            let bytes = std::fs::read(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
-            let prompts = read_csv(file, &engine_names(settings))
+            // Every row is checked before the first is stored: a bad file imports nothing.
+            let prompts = read_csv(&bytes, &engine_names(settings))
                 .map_err(|err| UsageError(format!("{}: {err}", args.file.display())))?;
             let counts = with_store(settings, async |store| {
                 let mut counts = [0u64; 3];
