@@ -76,14 +76,7 @@ pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, String> {
 pub fn check_engines(engines: &[String], known: &[&str]) -> Result<Vec<String>, String> {
     let mut checked: Vec<String> = Vec::new();
     for engine in engines.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-        if !known.contains(&engine) {
-            let list = if known.is_empty() {
-                "none are configured".to_string()
-            } else {
-                format!("configured: {}", known.join(", "))
-            };
-            return Err(format!("no engine named {engine:?} ({list})"));
-        }
+        crate::config::names::check_engine(known, engine)?;
         if !checked.iter().any(|e| e == engine) {
             checked.push(engine.to_string());
         }

@@ -1,9 +1,11 @@
 //! Settings: one serde `Settings`, built from defaults, then the TOML file, then `AIVIS_*`
 //! environment variables. Owns config-file discovery, validation (unknown keys, bad regexes,
 //! duplicate names) and the redaction of secrets in `Debug` output. The prompt-check settings
-//! (brand, competitors, engines) are in `checks`.
+//! (brand, competitors, engines) are in `checks`; checking names typed in flags against the
+//! configured and stored ones is in [`names`].
 
 mod checks;
+pub mod names;
 
 pub use checks::{EngineConfig, EntityConfig, MAX_SAMPLES};
 
