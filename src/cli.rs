@@ -60,8 +60,8 @@ and purpose: training, search_index or user_fetch).
 With --batch, standard input holds one JSON object per line, {\"referrer\": …, \"url\": …, \
 \"ua\": …} (any key may be missing), and standard output gets one JSON object per line, in \
 the same order: {\"channel\", \"source\", \"term\", \"bot\": null or {\"name\", \"operator\", \
-\"purpose\"}}. A line that is not such an object gets {\"error\": …} instead; blank lines are \
-skipped.
+\"purpose\"}}. Every line gets an answer, so answer N is line N's: a line that is not such an \
+object, or a blank line, gets {\"error\": \"line N: …\"} instead.
 
 Referrers from the site's own hosts count as no referrer: the hosts and internal_hosts of the \
 config's site named by --site, and any given with --host. --site also applies that site's \
@@ -118,7 +118,19 @@ pub enum PromptsCommand {
     List(PromptListArgs),
     /// Stop tracking a prompt (its stored answers stay)
     Remove(PromptRemoveArgs),
-    /// Add prompts from a CSV file: text, tags, engines (tags and engines separated by ;)
+    /// Add prompts from a CSV file with the header text,tags,engines (several tags or engines
+    /// joined by ;)
+    #[command(long_about = "\
+Add prompts from a CSV file (RFC 4180, UTF-8). Its first line must be the header \
+`text,tags,engines`; `text` and `text,tags` are accepted too (any case, spaces around the names \
+ignored). Then one prompt per line, with exactly as many fields as the header names; several \
+tags or engines are joined by ; within their field, and each engine must be configured. Quote \
+a field that contains a comma, a quote (written \"\") or a line break. Blank lines are skipped.
+
+The file is checked whole before anything is stored: a missing header, an unterminated quote, \
+text after a closing quote, a row with a different number of fields or a bad prompt imports \
+nothing and exits with 2 and `FILE: line N: …` (N is the line where the bad row starts). \
+Prompts already tracked are skipped; removed ones are tracked again.")]
     Import(PromptImportArgs),
 }
 
@@ -162,7 +174,7 @@ pub struct PromptImportArgs {
     /// The site the prompts are tracked for (may be left out when one site is configured)
     #[arg(long)]
     pub site: Option<String>,
-    /// CSV file with columns text, tags, engines (a header row `text,…` is skipped)
+    /// CSV file whose first line is the header `text,tags,engines` (or `text`, `text,tags`)
     #[arg(value_name = "FILE.csv")]
     pub file: PathBuf,
 }

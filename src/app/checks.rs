@@ -10,27 +10,28 @@ use crate::checks::run::{
     CheckError, CheckSelection, CheckSummary, rescore as rescore_all, run_checks,
 };
 use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
-use crate::config::{Settings, SiteConfig};
+use crate::config::{Settings, SiteConfig, names};
 use crate::day::now_unix;
 use crate::report::table::{Table, Value};
-use crate::store::{Added, StoreError};
+use crate::store::{Added, PromptRow, StoreError};
 
 pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()> {
     match command {
         PromptsCommand::Add(args) => add(settings, &args).await,
         PromptsCommand::List(args) => {
-            if let Some(site) = &args.site {
-                settings.site(Some(site)).map_err(UsageError)?;
-            }
-            let prompts = with_store(settings, async |store| {
-                store.prompts(args.site.as_deref(), args.all).await
+            let prompts = with_store(settings, async |store| -> Result<Vec<PromptRow>> {
+                if let Some(site) = &args.site {
+                    let stored = store.stored_sites().await?;
+                    names::check_site(settings, site, &stored).map_err(UsageError)?;
+                }
+                Ok(store.prompts(args.site.as_deref(), args.all).await?)
             })
-            .await?;
+            .await??;
             let table = Table {
                 columns: ["id", "site", "text", "tags", "engines", "active"]
                     .map(String::from)
                     .to_vec(),
-                rows: prompts?
+                rows: prompts
                     .into_iter()
                     .map(|p| {
                         vec![
@@ -47,15 +48,19 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
             print_out(&table.render(args.format))
         }
         PromptsCommand::Remove(args) => {
-            let removed =
-                with_store(settings, async |store| store.remove_prompt(args.id).await).await?;
-            if !removed? {
-                return Err(UsageError(format!(
-                    "no active prompt {} (see `aivis prompts list`)",
-                    args.id
-                ))
-                .into());
-            }
+            with_store(settings, async |store| -> Result<()> {
+                if store.remove_prompt(args.id).await? {
+                    return Ok(());
+                }
+                let active: Vec<i64> = store
+                    .prompts(None, false)
+                    .await?
+                    .iter()
+                    .map(|p| p.id)
+                    .collect();
+                Err(UsageError(names::unknown_prompt(args.id, None, &active)).into())
+            })
+            .await??;
             print_out(&format!(
                 "removed prompt {} (its stored answers stay)\n",
                 args.id
@@ -63,9 +68,10 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
         }
         PromptsCommand::Import(args) => {
             let site = settings.site(args.site.as_deref()).map_err(UsageError)?;
-            let file = std::fs::File::open(&args.file)
+            let bytes = std::fs::read(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
-            let prompts = read_csv(file, &engine_names(settings))
+            // Every row is checked before the first is stored: a bad file imports nothing.
+            let prompts = read_csv(&bytes, &engine_names(settings))
                 .map_err(|err| UsageError(format!("{}: {err}", args.file.display())))?;
             let counts = with_store(settings, async |store| {
                 let mut counts = [0u64; 3];

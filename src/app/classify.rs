@@ -1,6 +1,6 @@
 //! `aivis classify`: one answer from flags, or NDJSON requests from standard input to NDJSON
-//! answers on standard output (one per non-blank line, in order; a bad line gets an
-//! `{"error": …}` answer and the batch goes on).
+//! answers on standard output (one per input line, in order, so answer N is line N's; a bad
+//! or blank line gets an `{"error": …}` answer and the batch goes on).
 
 use std::borrow::Cow;
 use std::io::{self, BufWriter, Read, Write};
@@ -73,12 +73,14 @@ pub fn classify_lines(
         answer.clear();
         match event {
             LineEvent::Line { text, .. } | LineEvent::Unterminated { text } => {
+                // Answered like any bad line: skipping it would shift every later answer.
                 if text.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                match parse_request(text) {
-                    Ok(request) => classifier.answer(&request).write_json(&mut answer),
-                    Err(err) => write_error(&mut answer, &format!("line {line_no}: {err}"))?,
+                    write_error(&mut answer, &format!("line {line_no}: blank line"))?;
+                } else {
+                    match parse_request(text) {
+                        Ok(request) => classifier.answer(&request).write_json(&mut answer),
+                        Err(err) => write_error(&mut answer, &format!("line {line_no}: {err}"))?,
+                    }
                 }
             }
             LineEvent::TooLong { .. } => write_error(
@@ -149,13 +151,34 @@ mod tests {
             "[1, 2]\n",
             "{\"referrer\": \"https://www.google.com/\"}",
         ));
-        assert_eq!(answers.len(), 5);
+        assert_eq!(answers.len(), 6);
         assert_eq!(answers[0]["channel"], "ai_assistant");
-        assert!(answers[1]["error"].as_str().unwrap().starts_with("line 3:"));
-        assert_eq!(answers[2]["channel"], "paid_search");
-        assert_eq!(answers[2]["bot"]["name"], "curl/");
-        assert!(answers[3]["error"].is_string());
-        assert_eq!(answers[4]["source"], "google");
+        assert_eq!(answers[1]["error"], "line 2: blank line");
+        assert!(answers[2]["error"].as_str().unwrap().starts_with("line 3:"));
+        assert_eq!(answers[3]["channel"], "paid_search");
+        assert_eq!(answers[3]["bot"]["name"], "curl/");
+        assert!(answers[4]["error"].is_string());
+        assert_eq!(answers[5]["source"], "google");
+    }
+
+    #[test]
+    fn blank_lines_are_answered_in_place() {
+        let answers = batch("\n \t\r\n{\"referrer\": \"https://chatgpt.com/\"}\n\n   ");
+        let errors: Vec<&str> = answers
+            .iter()
+            .map(|a| a["error"].as_str().unwrap_or("-"))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "line 1: blank line",
+                "line 2: blank line",
+                "-",
+                "line 4: blank line",
+                "line 5: blank line"
+            ]
+        );
+        assert_eq!(answers[2]["channel"], "ai_assistant");
     }
 
     #[test]

@@ -319,7 +319,11 @@ async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
     };
     let file = load_query(name)?;
     let params = parse_params(&args.params)?;
+    let library = QueryFile::named(name).is_some();
     let table = with_store(settings, async |store| {
+        if library {
+            report::check_query_params(store, settings, &file, &params).await?;
+        }
         crate::report::run_file(store, &file, &params).await
     })
     .await??;

@@ -1,5 +1,9 @@
-//! `aivis report …`: checks the flags against the config, runs the report from the query
-//! library and prints it as a table, CSV or JSON.
+//! `aivis report …`: checks the flags against the config and the stored history (a misspelt
+//! site or goal is refused naming the known ones, never answered with zeros), runs the report
+//! from the query library and prints it as a table, CSV or JSON. Also checks the `site`,
+//! `goal` and `engine` parameters of `aivis query` on a library query.
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 
@@ -9,9 +13,11 @@ use crate::cli::{
     AiPagesArgs, ConversionsArgs, CrawlersArgs, PeriodArgs, PurposeArg, RankedOutput,
     ReferrersArgs, ReportCommand,
 };
-use crate::config::Settings;
+use crate::config::{Settings, names};
+use crate::report::library::QueryFile;
 use crate::report::table::Table;
-use crate::report::{self, Filters, NamesHost};
+use crate::report::{self, Filters, NamesHost, ReportError};
+use crate::store::Store;
 
 pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
     match command {
@@ -20,24 +26,27 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
         ReportCommand::AiPages(args) => ai_pages(settings, &args).await,
         ReportCommand::Referrers(args) => referrers(settings, &args).await,
         ReportCommand::Mentions(args) => {
-            let filters = filters(settings, &args.period)?;
+            let filters = filters(&args.period)?;
             let table = with_store(settings, async |store| {
+                check_names(store, settings, &filters).await?;
                 report::mentions(store, args.by, &filters).await
             })
             .await??;
             print_out(&table.render(args.format))
         }
         ReportCommand::Citations(args) => {
-            let filters = filters(settings, &args.period)?;
+            let filters = filters(&args.period)?;
             let table = with_store(settings, async |store| {
+                check_names(store, settings, &filters).await?;
                 report::citations(store, args.by, &filters).await
             })
             .await??;
             print_ranked(table, &args.output)
         }
         ReportCommand::Visibility(args) => {
-            let filters = filters(settings, &args.period)?;
+            let filters = filters(&args.period)?;
             let table = with_store(settings, async |store| {
+                check_names(store, settings, &filters).await?;
                 report::visibility(store, &filters).await
             })
             .await??;
@@ -49,9 +58,10 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
 async fn conversions(settings: &Settings, args: &ConversionsArgs) -> Result<()> {
     let filters = Filters {
         goal: args.filters.goal.clone(),
-        ..filters(settings, &args.filters.period)?
+        ..filters(&args.filters.period)?
     };
     let table = with_store(settings, async |store| {
+        check_names(store, settings, &filters).await?;
         report::conversions(store, args.by, &filters).await
     })
     .await??;
@@ -59,13 +69,14 @@ async fn conversions(settings: &Settings, args: &ConversionsArgs) -> Result<()> 
 }
 
 async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
-    let filters = filters(settings, &args.period)?;
+    let filters = filters(&args.period)?;
     let purpose = args.purpose.map(|p| match p {
         PurposeArg::Training => AiPurpose::Training,
         PurposeArg::SearchIndex => AiPurpose::SearchIndex,
         PurposeArg::UserFetch => AiPurpose::UserFetch,
     });
     let table = with_store(settings, async |store| {
+        check_names(store, settings, &filters).await?;
         report::crawlers(store, args.by, &filters, purpose).await
     })
     .await??;
@@ -73,8 +84,9 @@ async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
 }
 
 async fn ai_pages(settings: &Settings, args: &AiPagesArgs) -> Result<()> {
-    let filters = filters(settings, &args.period)?;
+    let filters = filters(&args.period)?;
     let table = with_store(settings, async |store| {
+        check_names(store, settings, &filters).await?;
         report::ai_pages(store, &filters).await
     })
     .await??;
@@ -82,7 +94,7 @@ async fn ai_pages(settings: &Settings, args: &AiPagesArgs) -> Result<()> {
 }
 
 async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
-    let filters = filters(settings, &args.period)?;
+    let filters = filters(&args.period)?;
     let classifiers = site_classifiers(settings)?;
     let built_in = Classifier::new(&[]);
     let is_named = |site: &str, host: &str| {
@@ -94,6 +106,7 @@ async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
     };
     let unclassified: Option<NamesHost<'_>> = args.unclassified.then_some(&is_named);
     let table = with_store(settings, async |store| {
+        check_names(store, settings, &filters).await?;
         report::referrers(store, &filters, unclassified).await
     })
     .await??;
@@ -114,22 +127,65 @@ fn site_classifiers(settings: &Settings) -> Result<Vec<(String, Classifier)>, Us
         .collect()
 }
 
-/// The report filters of `period`, after checking its days and, when sites are configured,
-/// that the site is one of them.
-fn filters(settings: &Settings, period: &PeriodArgs) -> Result<Filters, UsageError> {
+/// The report filters of `period`, after checking its days (its site is checked against the
+/// store by [`check_names`]).
+fn filters(period: &PeriodArgs) -> Result<Filters, UsageError> {
     check_day("--from", &period.from)?;
     check_day("--to", &period.to)?;
-    if let Some(site) = &period.site
-        && !settings.sites.is_empty()
-    {
-        settings.site(Some(site)).map_err(UsageError)?;
-    }
     Ok(Filters {
         site: period.site.clone(),
         goal: None,
         from: period.from.clone(),
         to: period.to.clone(),
     })
+}
+
+/// Refuses a site that neither the config nor the stored history knows, and a goal that
+/// neither the config nor the stored conversions (of that site, when given) know, with a
+/// message naming the known ones (exit code 2).
+async fn check_names(
+    store: &Store,
+    settings: &Settings,
+    filters: &Filters,
+) -> Result<(), ReportError> {
+    if let Some(site) = &filters.site {
+        let stored = store.stored_sites().await?;
+        names::check_site(settings, site, &stored).map_err(ReportError::Usage)?;
+    }
+    if let Some(goal) = &filters.goal {
+        let site = filters.site.as_deref();
+        let stored = store.stored_goals(site).await?;
+        names::check_goal(settings, site, goal, &stored).map_err(ReportError::Usage)?;
+    }
+    Ok(())
+}
+
+/// For a library query, refuses a `site`, `goal` or `engine` parameter (among those it
+/// declares) that names nothing known, as the report flags do. Analysts' own SQL files may
+/// mean anything by their parameters and are not checked.
+pub(super) async fn check_query_params(
+    store: &Store,
+    settings: &Settings,
+    file: &QueryFile,
+    params: &BTreeMap<String, String>,
+) -> Result<(), ReportError> {
+    let declared = |name: &str| {
+        params
+            .get(name)
+            .filter(|_| file.params.iter().any(|p| p == name))
+            .cloned()
+    };
+    let filters = Filters {
+        site: declared("site"),
+        goal: declared("goal"),
+        ..Filters::default()
+    };
+    check_names(store, settings, &filters).await?;
+    if let Some(engine) = declared("engine") {
+        let configured: Vec<&str> = settings.engines.iter().map(|e| e.name.as_str()).collect();
+        names::check_engine(&configured, &engine).map_err(ReportError::Usage)?;
+    }
+    Ok(())
 }
 
 fn check_day(flag: &str, value: &Option<String>) -> Result<(), UsageError> {

@@ -1,8 +1,13 @@
 //! Sending engine requests: one place decides what is transient (429, 408, 5xx, timeouts,
 //! dropped connections: retried with backoff, honouring `Retry-After`) and what is permanent
 //! (any other 4xx, an unreadable body: not retried), and each engine's requests are spaced to
-//! its `requests_per_minute`. Bodies are capped; API keys travel only in headers and never
-//! appear in errors.
+//! its `requests_per_minute`. Bodies are capped; API keys travel only in headers, and every
+//! outcome passes through one [`Redactor`] that removes the request's secrets (and masks any
+//! credential an error echoes) before anything is stored or printed.
+
+mod redact;
+
+pub use redact::{REDACTED, Redactor, mask_credentials};
 
 use std::time::{Duration, Instant};
 
@@ -12,8 +17,11 @@ use super::engines::{self, Answer, EngineSpec, HttpRequest, Method};
 
 /// Largest response body read (bytes).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-/// Longest error message kept from a provider's body (bytes).
+/// Longest error message kept (bytes), after redaction.
 const MAX_ERROR_BYTES: usize = 300;
+/// Longest part of an error body read for its message (bytes): redaction scans this much,
+/// then the message is cut to [`MAX_ERROR_BYTES`].
+const MAX_EXCERPT_BYTES: usize = 16 * 1024;
 
 /// How often and how patiently to retry transient failures.
 #[derive(Debug, Clone, Copy)]
@@ -141,9 +149,9 @@ impl EngineClient {
         }
     }
 
-    /// Asks `prompt`, retrying transient failures.
+    /// Asks `prompt`, retrying transient failures. The outcome holds none of the request's
+    /// secrets: this is the one place every error and answer is redacted.
     pub async fn ask(&self, prompt: &str) -> Outcome {
-        let started = Instant::now();
         let Some(request) = engines::build_request(&self.spec, prompt) else {
             return Outcome {
                 result: Err(format!(
@@ -155,11 +163,23 @@ impl EngineClient {
                 latency: Duration::ZERO,
             };
         };
+        let redactor = Redactor::for_request(self.spec.api_key.as_deref(), &request);
+        let mut outcome = self.ask_with_retries(&request).await;
+        outcome.result = match outcome.result {
+            Ok(answer) => Ok(redactor.answer(answer)),
+            Err(message) => Err(redactor.error(&message, MAX_ERROR_BYTES)),
+        };
+        outcome
+    }
+
+    /// Sends `request` until it succeeds, fails for good or runs out of attempts.
+    async fn ask_with_retries(&self, request: &HttpRequest) -> Outcome {
+        let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
             self.limiter.wait().await;
-            let failure = match self.send(&request).await {
+            let failure = match self.send(request).await {
                 Ok((status, answer)) => {
                     return Outcome {
                         result: Ok(answer),
@@ -268,7 +288,8 @@ fn describe_transport_error(err: &reqwest::Error) -> String {
 }
 
 /// The provider's error message from an error body: `error.message` or `message` when JSON,
-/// else the start of the body; capped and single-line.
+/// else the start of the body; single-line and cut to [`MAX_EXCERPT_BYTES`] (the outcome is
+/// redacted, then cut shorter).
 fn error_excerpt(body: &[u8]) -> String {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let message = json.as_ref().and_then(|v| {
@@ -278,8 +299,8 @@ fn error_excerpt(body: &[u8]) -> String {
             .map(str::to_string)
     });
     let text = message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-    let single: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::classify::cap(&single, MAX_ERROR_BYTES).to_string()
+    let text = crate::classify::cap(&text, MAX_EXCERPT_BYTES);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -311,8 +332,10 @@ mod tests {
     fn error_excerpts_are_short_and_single_line() {
         let body = br#"{"error": {"message": "Incorrect API key\nprovided", "type": "invalid_request_error"}}"#;
         assert_eq!(error_excerpt(body), "Incorrect API key provided");
-        let long = "x".repeat(1000);
-        assert_eq!(error_excerpt(long.as_bytes()).len(), MAX_ERROR_BYTES);
+        let long = "x ".repeat(MAX_EXCERPT_BYTES);
+        assert_eq!(error_excerpt(long.as_bytes()).len(), MAX_EXCERPT_BYTES - 1);
+        let redacted = Redactor::default().error(&error_excerpt(long.as_bytes()), MAX_ERROR_BYTES);
+        assert_eq!(redacted.len(), MAX_ERROR_BYTES);
     }
 
     #[tokio::test]

@@ -1,8 +1,14 @@
 //! Tracked prompts as SEO staff write them (pure): checking a prompt's text, the key that
 //! makes two spellings of one question duplicates, tag and engine lists, and reading an
-//! import CSV (`text,tags,engines`, tags and engines separated by `;` within their cell).
+//! import CSV (header `text,tags,engines`, tags and engines separated by `;` within their
+//! cell) with the strict reader in [`rfc4180`].
 
-use std::io::Read;
+pub mod rfc4180;
+
+use rfc4180::Record;
+
+/// The import file's columns, in order; a header names the first one, two or all three.
+pub const IMPORT_COLUMNS: [&str; 3] = ["text", "tags", "engines"];
 
 /// Longest prompt accepted (characters).
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -70,14 +76,7 @@ pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, String> {
 pub fn check_engines(engines: &[String], known: &[&str]) -> Result<Vec<String>, String> {
     let mut checked: Vec<String> = Vec::new();
     for engine in engines.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-        if !known.contains(&engine) {
-            let list = if known.is_empty() {
-                "none are configured".to_string()
-            } else {
-                format!("configured: {}", known.join(", "))
-            };
-            return Err(format!("no engine named {engine:?} ({list})"));
-        }
+        crate::config::names::check_engine(known, engine)?;
         if !checked.iter().any(|e| e == engine) {
             checked.push(engine.to_string());
         }
@@ -94,43 +93,68 @@ pub fn split_list(stored: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reads an import CSV: one prompt per row, columns `text`, `tags`, `engines` (the last two
-/// optional; `;` separates several tags or engines). A first row `text,…` is a header.
-/// Errors name the row.
-pub fn read_csv(input: impl Read, known_engines: &[&str]) -> Result<Vec<NewPrompt>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let mut prompts = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let row = index + 1;
-        let record = record.map_err(|err| format!("row {row}: {err}"))?;
-        let cell = |i: usize| record.get(i).unwrap_or("");
-        if row == 1 && cell(0).eq_ignore_ascii_case("text") {
-            continue;
-        }
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() > 3 {
-            return Err(format!(
-                "row {row}: {} columns; expected text, tags, engines",
-                record.len()
-            ));
-        }
-        let list = |i: usize| cell(i).split(';').map(str::to_string).collect::<Vec<_>>();
-        let parsed = clean_text(cell(0)).and_then(|text| {
-            Ok(NewPrompt {
-                text,
-                tags: clean_tags(&list(1))?,
-                engines: check_engines(&list(2), known_engines)?,
-            })
-        });
-        prompts.push(parsed.map_err(|err| format!("row {row}: {err}"))?);
+/// Reads an import CSV: its first line is the header `text,tags,engines` (or `text`, or
+/// `text,tags`; any case, cells trimmed), then one prompt per line with exactly the header's
+/// number of fields (`;` separates several tags or engines). Blank lines are skipped. The
+/// whole file is checked before anything is returned; an error names the line where the bad
+/// record starts (`line N: …`).
+pub fn read_csv(bytes: &[u8], known_engines: &[&str]) -> Result<Vec<NewPrompt>, String> {
+    let records = rfc4180::parse(bytes).map_err(|err| err.to_string())?;
+    let mut records = records.into_iter().filter(|r| !r.is_blank());
+    let header = records.next().ok_or_else(|| {
+        format!(
+            "line 1: no header; the first line must be {:?}",
+            IMPORT_COLUMNS.join(",")
+        )
+    })?;
+    let columns = check_header(&header)?;
+    records
+        .map(|record| {
+            if record.fields.len() != columns {
+                let (line, found) = (record.line, record.fields.len());
+                let header = IMPORT_COLUMNS[..columns].join(",");
+                return Err(format!(
+                    "line {line}: {found} fields, but the header has {columns} ({header}); \
+                     quote a field that contains a comma"
+                ));
+            }
+            prompt_of(&record, known_engines).map_err(|err| format!("line {}: {err}", record.line))
+        })
+        .collect()
+}
+
+/// The number of columns the header declares.
+fn check_header(header: &Record) -> Result<usize, String> {
+    let names: Vec<String> = header
+        .fields
+        .iter()
+        .map(|f| f.trim().to_lowercase())
+        .collect();
+    if !names.is_empty()
+        && names.len() <= IMPORT_COLUMNS.len()
+        && names == IMPORT_COLUMNS[..names.len()]
+    {
+        return Ok(names.len());
     }
-    Ok(prompts)
+    let found = header.fields.join(",");
+    Err(format!(
+        "line {}: the first line must be the header {:?} (or \"text\", or \"text,tags\"); \
+         found {:?}",
+        header.line,
+        IMPORT_COLUMNS.join(","),
+        crate::classify::cap(&found, 80)
+    ))
+}
+
+/// The prompt of a data record whose field count matches the header.
+fn prompt_of(record: &Record, known_engines: &[&str]) -> Result<NewPrompt, String> {
+    let cell = |i: usize| record.fields.get(i).map_or("", |f| f.trim());
+    let list = |i: usize| cell(i).split(';').map(str::to_string).collect::<Vec<_>>();
+    Ok(NewPrompt {
+        text: clean_text(cell(0))?,
+        tags: clean_tags(&list(1))?,
+        engines: check_engines(&list(2), known_engines)?,
+    })
 }
 
 #[cfg(test)]
@@ -175,27 +199,85 @@ mod tests {
 
     #[test]
     fn csv_rows_with_header_quotes_and_lists() {
-        let csv = "text,tags,engines\n\
-                   \"Best CRM, for startups?\",crm;startup,gpt\n\
-                   Which analytics tool respects privacy?\n\
-                   \n\
-                   \"Acme vs Globex\",,gpt;claude\n";
+        let csv = "Text, Tags ,ENGINES\r\n\
+                   \"Best CRM, for startups?\",crm;startup,gpt\r\n\
+                   Which analytics tool respects privacy?,,\r\n\
+                   \r\n\
+                   ,,\r\n\
+                   \"Acme vs \"\"Globex\"\"\",,gpt;claude\r\n";
         let prompts = read_csv(csv.as_bytes(), &["gpt", "claude"]).unwrap();
         assert_eq!(prompts.len(), 3);
         assert_eq!(prompts[0].text, "Best CRM, for startups?");
         assert_eq!(prompts[0].tags, ["crm", "startup"]);
         assert_eq!(prompts[0].engines, ["gpt"]);
         assert!(prompts[1].tags.is_empty() && prompts[1].engines.is_empty());
+        assert_eq!(prompts[2].text, "Acme vs \"Globex\"");
         assert_eq!(prompts[2].engines, ["gpt", "claude"]);
     }
 
     #[test]
-    fn csv_errors_name_the_row() {
-        let err = read_csv("ok prompt\n\"\",x\n".as_bytes(), &[]).unwrap_err();
-        assert!(err.starts_with("row 2:"), "{err}");
-        let err = read_csv("a,b,nope\n".as_bytes(), &["gpt"]).unwrap_err();
-        assert!(err.contains("row 1") && err.contains("nope"), "{err}");
-        let err = read_csv("a,b,c,d\n".as_bytes(), &[]).unwrap_err();
-        assert!(err.contains("4 columns"), "{err}");
+    fn the_header_may_name_fewer_columns_but_rows_must_match_it() {
+        let prompts = read_csv(b"text\nBest CRM?\n\"A, B or C?\"\n", &[]).unwrap();
+        assert_eq!(prompts[1].text, "A, B or C?");
+        let prompts = read_csv(b" TEXT , tags \nBest CRM?,crm\n", &[]).unwrap();
+        assert_eq!(prompts[0].tags, ["crm"]);
+        // An unquoted comma makes a second field the header does not have.
+        let err = read_csv(b"text\nok\nBest CRM, for startups?\n", &[]).unwrap_err();
+        assert_eq!(
+            err,
+            "line 3: 2 fields, but the header has 1 (text); quote a field that contains a comma"
+        );
+        let err = read_csv(b"text,tags,engines\na,b\n", &[]).unwrap_err();
+        assert!(
+            err.starts_with("line 2: 2 fields, but the header has 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_wrong_header_is_refused() {
+        for (csv, line, found) in [
+            ("Best CRM?,crm\n", 1, "Best CRM?,crm"),
+            ("tags,text\nx,y\n", 1, "tags,text"),
+            ("text,engines\nx,gpt\n", 1, "text,engines"),
+            ("text,tags,engines,extra\n", 1, "text,tags,engines,extra"),
+            ("\n\nprompt\n", 3, "prompt"),
+        ] {
+            let err = read_csv(csv.as_bytes(), &["gpt"]).unwrap_err();
+            assert!(
+                err.starts_with(&format!(
+                    "line {line}: the first line must be the header \"text,tags,engines\""
+                )) && err.ends_with(&format!("found {found:?}")),
+                "{csv:?}: {err}"
+            );
+        }
+        let err = read_csv(b"", &[]).unwrap_err();
+        assert!(err.starts_with("line 1: no header"), "{err}");
+    }
+
+    #[test]
+    fn malformed_csv_is_refused_with_the_line_of_the_bad_record() {
+        // Lenient readers merge everything after an unterminated quote into one prompt.
+        let err = read_csv(b"text\nfirst\n\"second\nthird\nfourth\n", &[]).unwrap_err();
+        assert!(
+            err.starts_with("line 3: a quoted field is never closed"),
+            "{err}"
+        );
+        let err = read_csv(b"text,tags\n\"a\"b,x\n", &[]).unwrap_err();
+        assert!(
+            err.starts_with("line 2: text after a closing quote"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn csv_errors_name_the_line() {
+        let err = read_csv(b"text,tags\nok prompt,\n\n\"\",x\n", &[]).unwrap_err();
+        assert_eq!(err, "line 4: the prompt is empty");
+        let err = read_csv(b"text,tags,engines\na,b,nope\n", &["gpt"]).unwrap_err();
+        assert!(err.starts_with("line 2:") && err.contains("nope"), "{err}");
+        // A record spanning lines is named by its first line.
+        let err = read_csv(b"text,tags\n\"multi\nline\",a\nx,\"b,c\"\n", &[]).unwrap_err();
+        assert!(err.starts_with("line 4: tag \"b,c\""), "{err}");
     }
 }

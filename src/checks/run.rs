@@ -15,7 +15,7 @@ use super::client::{EngineClient, Outcome, RetryPolicy, http_client};
 use super::engines::EngineKind;
 use super::engines::replay::Recordings;
 use super::mentions::{Entity, extract};
-use crate::config::{EngineConfig, Settings};
+use crate::config::{EngineConfig, Settings, names};
 use crate::day::now_unix;
 use crate::store::{NewAnswer, PromptRow, Store, StoreError};
 
@@ -90,8 +90,12 @@ pub async fn run_checks(
     policy: RetryPolicy,
 ) -> Result<CheckSummary, CheckError> {
     let started = Instant::now();
-    let engines = prepare_engines(settings, selection, env, policy)?;
+    // The names typed first (site, prompt, engine), then the keys: a typo is named as such.
+    if let Some(site) = &selection.site {
+        settings.site(Some(site)).map_err(CheckError::Usage)?;
+    }
     let prompts = select_prompts(store, settings, selection).await?;
+    let engines = prepare_engines(settings, selection, env, policy)?;
     let entities = site_entities(settings);
     let planned: Vec<(Engine, Vec<Job>)> = engines
         .into_iter()
@@ -146,7 +150,11 @@ fn prepare_engines(
         .collect();
     if selected.is_empty() {
         let message = match &selection.engine {
-            Some(name) => format!("no engine named {name:?} in the config"),
+            Some(name) => {
+                let configured: Vec<&str> =
+                    settings.engines.iter().map(|e| e.name.as_str()).collect();
+                names::unknown_engine(&configured, name)
+            }
             None => "no [[engines]] configured; see `aivis init` for an example".to_string(),
         };
         return Err(CheckError::Usage(message));
@@ -199,24 +207,21 @@ fn prepare_engines(
     Ok(engines)
 }
 
-/// The active prompts of the selected, configured sites.
+/// The active prompts of the selected (already checked), configured sites.
 async fn select_prompts(
     store: &Store,
     settings: &Settings,
     selection: &CheckSelection,
 ) -> Result<Vec<PromptRow>, CheckError> {
-    if let Some(site) = &selection.site {
-        settings.site(Some(site)).map_err(CheckError::Usage)?;
-    }
     let mut prompts = store.prompts(selection.site.as_deref(), false).await?;
     prompts.retain(|p| settings.sites.iter().any(|s| s.name == p.site));
     if let Some(id) = selection.prompt {
-        prompts.retain(|p| p.id == id);
-        if prompts.is_empty() {
-            return Err(CheckError::Usage(format!(
-                "no active prompt {id} (see `aivis prompts list`)"
-            )));
+        if !prompts.iter().any(|p| p.id == id) {
+            let active: Vec<i64> = prompts.iter().map(|p| p.id).collect();
+            let site = selection.site.as_deref();
+            return Err(CheckError::Usage(names::unknown_prompt(id, site, &active)));
         }
+        prompts.retain(|p| p.id == id);
     }
     if prompts.is_empty() {
         return Err(CheckError::Usage(

@@ -1,9 +1,11 @@
 //! Settings: one serde `Settings`, built from defaults, then the TOML file, then `AIVIS_*`
 //! environment variables. Owns config-file discovery, validation (unknown keys, bad regexes,
 //! duplicate names) and the redaction of secrets in `Debug` output. The prompt-check settings
-//! (brand, competitors, engines) are in `checks`.
+//! (brand, competitors, engines) are in `checks`; checking names typed in flags against the
+//! configured and stored ones is in [`names`].
 
 mod checks;
+pub mod names;
 
 pub use checks::{EngineConfig, EntityConfig, MAX_SAMPLES};
 
@@ -26,6 +28,9 @@ pub const MAX_GOALS_PER_SITE: usize = 64;
 /// before it (a visit that starts before midnight and a log written a little late still find
 /// their salt).
 pub const DEFAULT_SALT_RETENTION_DAYS: u32 = 2;
+/// Largest config file read (bytes): a real one is a few kilobytes, and a larger one is
+/// refused before it is parsed (parsing a 15 MB file took half a gigabyte of memory).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Why the configuration could not be loaded. Every variant names the file and, where it can,
 /// the key at fault; the CLI maps all of them to exit code 2.
@@ -36,6 +41,10 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "config file {path}: larger than {limit} bytes (1 MiB); a config file is a few kilobytes"
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config file {path}: {key}: {message}")]
@@ -218,10 +227,7 @@ pub fn load(
     let env_path = env("AIVIS_CONFIG");
     let mut settings = match locate(cli_path, env_path.as_deref()) {
         Some((path, _)) => {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = read_capped(&path)?;
             let mut settings = parse(&text, &path)?;
             settings.source = Some(path);
             settings
@@ -249,6 +255,33 @@ fn check_database_url(url: &str) -> Result<(), String> {
             redact_url(url)
         ))
     }
+}
+
+/// Reads a config file of at most [`MAX_CONFIG_BYTES`]: no more than one byte past the limit
+/// is ever read, so a huge file (or a device that never ends) is refused at once.
+fn read_capped(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_CONFIG_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
 }
 
 /// Parses and validates the TOML text of a config file.
@@ -573,6 +606,39 @@ mod tests {
         );
         let err = parse_str("salt_retention_days = 0\n").unwrap_err();
         assert!(err.to_string().contains("salt_retention_days"), "{err}");
+    }
+
+    #[test]
+    fn config_files_over_one_mebibyte_are_refused_unparsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |_: &str| None;
+        // Exactly at the limit: read and parsed (a comment padded to 1 MiB).
+        let at_limit = dir.path().join("at.toml");
+        let mut text = "database_url = \"sqlite://x.db\"\n#".to_string();
+        text.push_str(&"x".repeat(MAX_CONFIG_BYTES as usize - text.len()));
+        std::fs::write(&at_limit, &text).unwrap();
+        assert_eq!(
+            load(Some(&at_limit), &env).unwrap().database_url,
+            "sqlite://x.db"
+        );
+        // One byte more: refused naming the file and the limit, whatever follows.
+        let over = dir.path().join("over.toml");
+        std::fs::write(&over, format!("{text}x = [")).unwrap();
+        let err = load(Some(&over), &env).unwrap_err();
+        assert!(matches!(err, ConfigError::TooLarge { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("over.toml") && message.contains("1048576 bytes (1 MiB)"),
+            "{message}"
+        );
+        // Not UTF-8: a read error naming the file, as before.
+        let binary = dir.path().join("bin.toml");
+        std::fs::write(&binary, b"\xff\xfe").unwrap();
+        let err = load(Some(&binary), &env).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Read { .. }) && err.to_string().contains("bin.toml"),
+            "{err}"
+        );
     }
 
     #[test]

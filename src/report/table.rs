@@ -1,6 +1,7 @@
 //! Result tables and their three renderings: an aligned text table for people, CSV and JSON
 //! for programs. Untrusted text (referrers, paths) is printed as data: control characters are
-//! escaped in the text table, CSV quotes what needs quoting, JSON escapes by construction.
+//! escaped in the text table, JSON escapes by construction, and CSV quotes what needs quoting
+//! and defuses text a spreadsheet would run as a formula (see [`neutralise_formula`]).
 
 use std::fmt::Write as _;
 
@@ -71,7 +72,8 @@ pub struct Table {
 pub enum OutputFormat {
     /// Aligned columns for people.
     Table,
-    /// RFC 4180 CSV with a header row.
+    /// RFC 4180 CSV with a header row; a text cell beginning with `=`, `+`, `-`, `@`, tab or
+    /// carriage return is prefixed with `'` so that a spreadsheet shows it as text.
     Csv,
     /// A JSON array of objects keyed by column name.
     Json,
@@ -143,13 +145,25 @@ impl Table {
         text
     }
 
+    /// RFC 4180 CSV with a header row. Text cells (header included) that a spreadsheet would
+    /// read as a formula are neutralised; numbers stay numbers (`-3` is not prefixed).
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
-        let header: Vec<String> = self.columns.iter().map(|c| csv_field(c)).collect();
+        let header: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| csv_field(&neutralise_formula(c)))
+            .collect();
         out.push_str(&header.join(","));
         out.push_str("\r\n");
         for row in &self.rows {
-            let fields: Vec<String> = row.iter().map(|v| csv_field(&v.to_text())).collect();
+            let fields: Vec<String> = row
+                .iter()
+                .map(|v| match v {
+                    Value::Text(text) => csv_field(&neutralise_formula(text)),
+                    number_or_null => csv_field(&number_or_null.to_text()),
+                })
+                .collect();
             out.push_str(&fields.join(","));
             out.push_str("\r\n");
         }
@@ -227,6 +241,17 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
+/// Text that a spreadsheet would evaluate (it begins with `=`, `+`, `-`, `@`, tab or carriage
+/// return: OWASP's CSV injection rule) with a single quote put in front, so that
+/// `=HYPERLINK(…)` from a log or a prompt is shown as text, not run. Other text is unchanged.
+pub fn neutralise_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -295,6 +320,58 @@ mod tests {
         let csv = sample().to_csv();
         assert!(csv.starts_with("channel,sessions,rate\r\n"));
         assert!(csv.contains("\"a,\"\"b\"\"\n\",3,\r\n"), "{csv:?}");
+    }
+
+    #[test]
+    fn csv_neutralises_text_that_starts_a_formula() {
+        for (text, shown) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("x=1", "x=1"),
+            (" =1", " =1"),
+            ("'quoted", "'quoted"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise_formula(text), shown, "{text:?}");
+        }
+        let table = Table {
+            columns: vec!["=col".into(), "n".into(), "x".into()],
+            rows: vec![
+                vec![
+                    Value::Text("=HYPERLINK(\"http://x\",\"y\")".into()),
+                    Value::Int(-3),
+                    Value::Float(-0.5),
+                ],
+                vec![
+                    Value::Text("=cmd|'/c calc'!A0".into()),
+                    Value::Int(4),
+                    Value::Null,
+                ],
+                vec![
+                    Value::Text("\r=1+1\n".into()),
+                    Value::Int(0),
+                    Value::Float(1.5),
+                ],
+            ],
+        };
+        let csv = table.to_csv();
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "'=col,n,x");
+        // Quoted as before, the quote mark inside the quotes; negative numbers untouched.
+        assert_eq!(
+            lines[1],
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-3,-0.5"
+        );
+        assert_eq!(lines[2], "'=cmd|'/c calc'!A0,4,");
+        assert_eq!(lines[3], "\"'\r=1+1\n\",0,1.5");
+        // JSON and the text table keep the text as it is.
+        let json: serde_json::Value = serde_json::from_str(&table.to_json()).unwrap();
+        assert_eq!(json[0]["=col"], "=HYPERLINK(\"http://x\",\"y\")");
+        assert!(table.to_text_table().contains("=HYPERLINK"));
+        assert!(!table.to_text_table().contains("'="));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 mod batch;
 mod checks;
 mod ingest;
+mod names;
 mod query;
 
 pub use batch::{BatchWriter, Committed};
