@@ -3,6 +3,7 @@
 //! intervals are added here from those counts by [`crate::analysis`].
 
 pub mod library;
+pub mod statement;
 pub mod table;
 
 use std::collections::BTreeMap;

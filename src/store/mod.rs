@@ -31,6 +31,9 @@ use crate::config::redact_url;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The table of secret per-day salts of the visitor keys: never readable through a query.
+pub const SECRET_TABLE: &str = "day_salts";
+
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
