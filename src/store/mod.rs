@@ -10,15 +10,23 @@
 //! ingest) so that batches need no `RETURNING` round trips; ingests of one database
 //! therefore run one at a time (a second concurrent ingest fails on the primary key and
 //! rolls back, losing nothing).
+//!
+//! Queries from the library and from analysts (`aivis query`, the reports) never run on the
+//! pool's own terms: `query` runs each on a read-only path (a separate read-only rusqlite
+//! connection with an authorizer for a SQLite file, see `sqlite_reader`; a `READ ONLY`
+//! transaction as the role [`READER_ROLE`] on PostgreSQL) that refuses writes and the secret
+//! table [`SECRET_TABLE`].
 
 mod batch;
 mod checks;
 mod ingest;
 mod query;
+mod sqlite_reader;
 
 pub use batch::BatchWriter;
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, StoredSession};
+pub use query::READER_ROLE;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -59,8 +67,20 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the SQLite writer thread failed")]
     WriterLost,
+    #[error("the SQLite query thread failed")]
+    ReaderLost,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A query was refused before or while it ran: it is not one read-only statement, it
+    /// reads the secret table, or the database is not set up to run it read-only. The message
+    /// names what was refused. Nothing was changed.
+    #[error("{0}")]
+    Refused(String),
+    /// A query ran longer than its time limit and was stopped.
+    #[error(
+        "the query was stopped after {seconds} s, its time limit (`aivis query --timeout SECONDS` sets it)"
+    )]
+    Timeout { seconds: u64 },
 }
 
 /// A connection pool plus the backend it talks to.
