@@ -11,11 +11,11 @@
 //! therefore run one at a time (a second concurrent ingest fails on the primary key and
 //! rolls back, losing nothing).
 //!
-//! Queries from the library and from analysts (`aivis query`, the reports) never run on the
-//! pool's own terms: `query` runs each on a read-only path (a separate read-only rusqlite
-//! connection with an authorizer for a SQLite file, see `sqlite_reader`; a `READ ONLY`
-//! transaction as the role [`READER_ROLE`] on PostgreSQL) that refuses writes and the secret
-//! table [`SECRET_TABLE`].
+//! Queries from the library and from analysts (`aivis query`, the reports) go through
+//! `Store::run_read_only` (see `query`), which refuses writes and the secret table
+//! [`SECRET_TABLE`]: on a SQLite file a separate read-only rusqlite connection with an
+//! authorizer (`sqlite_reader`), on PostgreSQL a `READ ONLY` transaction as the role
+//! [`READER_ROLE`]. Only SQL that aivis's own tests write uses the unguarded `run_query`.
 
 mod batch;
 mod checks;
