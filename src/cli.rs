@@ -49,7 +49,20 @@ with a newline. Ingest one site's logs in time order (merge several servers' log
     Ingest(IngestArgs),
     /// Print a report from the stored history
     Report(ReportArgs),
-    /// Run a query from the library (queries/*.sql) or your own SQL file
+    /// Run a query from the library (queries/*.sql) or your own SQL file, read-only
+    #[command(long_about = "\
+Run a query from the library (queries/*.sql) or your own SQL file, and print its rows.
+
+Queries are read-only. A file holds exactly one statement, starting with SELECT, WITH, VALUES \
+or TABLE; the database runs it on a read-only connection (SQLite: a read-only connection that \
+allows nothing but reads; PostgreSQL: a READ ONLY transaction, always rolled back, as the role \
+aivis_reader). Anything else (a second statement, writes, DDL, ATTACH, PRAGMA, COPY, reading \
+server files) is refused with exit code 2 and changes nothing. The table day_salts (the secret \
+salts of the visitor keys) is never readable. A query still running after --timeout seconds is \
+stopped (exit code 1).
+
+Write :name in the SQL for a parameter and pass --param name=value: values are bound, never \
+spliced into the SQL.")]
     Query(QueryArgs),
     /// Classify one referrer, landing URL and user agent, or NDJSON lines with --batch
     #[command(long_about = "\
@@ -502,6 +515,10 @@ pub struct QueryArgs {
     /// List the library's queries and their parameters
     #[arg(long)]
     pub list: bool,
+    /// Stop the query after this many seconds (exit code 1)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::report::QUERY_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -320,11 +320,12 @@ async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
     let file = load_query(name)?;
     let params = parse_params(&args.params)?;
     let library = QueryFile::named(name).is_some();
+    let timeout = std::time::Duration::from_secs(args.timeout);
     let table = with_store(settings, async |store| {
         if library {
             report::check_query_params(store, settings, &file, &params).await?;
         }
-        crate::report::run_file(store, &file, &params).await
+        crate::report::run_file_within(store, &file, &params, timeout).await
     })
     .await??;
     print_out(&table.render(args.format))

@@ -1,17 +1,29 @@
 //! Reports: runs files from the query library and shapes their results for printing. The
 //! counts come from SQL in `queries/` (the same files analysts run); rates and Wilson 95%
 //! intervals are added here from those counts by [`crate::analysis`].
+//!
+//! Every query, a report's or an analyst's, is checked by [`statement::single_query`] and then
+//! run read-only by [`Store::run_read_only`]; refusals become [`ReportError::Usage`].
 
 pub mod library;
+pub mod statement;
 pub mod table;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::analysis::{Z_95, wilson};
 use crate::classify::AiPurpose;
 use crate::store::{Store, StoreError};
-use library::{QueryFile, prepare};
+use library::{Prepared, QueryFile, prepare};
 use table::{Table, Value};
+
+/// The default time limit of `aivis query` (its `--timeout`).
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The time limit of a report's own library query: only a guard against a runaway, set well
+/// above what the reports take on large histories.
+pub const REPORT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Why a report or query could not run.
 #[derive(Debug, thiserror::Error)]
@@ -219,16 +231,41 @@ pub async fn run_named(
     run_file(store, &file, params).await
 }
 
-/// Runs a query file with `name=value` parameters; unknown parameters are an error,
-/// declared parameters not given are NULL.
+/// Runs a query file with `name=value` parameters within [`REPORT_TIMEOUT`]; see
+/// [`run_file_within`].
 pub async fn run_file(
     store: &Store,
     file: &QueryFile,
     params: &BTreeMap<String, String>,
 ) -> Result<Table, ReportError> {
+    run_file_within(store, file, params, REPORT_TIMEOUT).await
+}
+
+/// Runs a query file with `name=value` parameters, read-only, stopping it after `timeout`;
+/// unknown parameters are an error, declared parameters not given are NULL. A file that is not
+/// one read-only statement, or that reads the secret table, is refused as
+/// [`ReportError::Usage`] and changes nothing.
+pub async fn run_file_within(
+    store: &Store,
+    file: &QueryFile,
+    params: &BTreeMap<String, String>,
+    timeout: Duration,
+) -> Result<Table, ReportError> {
     let prepared = prepare(&file.text);
     let values = bind_values(file, &prepared.order, params).map_err(ReportError::Usage)?;
-    Ok(store.run_query(&prepared, &values).await?)
+    let sql =
+        statement::single_query(&prepared.sql).map_err(|e| ReportError::Usage(e.to_string()))?;
+    let statement = Prepared {
+        sql: sql.to_string(),
+        order: prepared.order.clone(),
+    };
+    store
+        .run_read_only(&statement, &values, timeout)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(message) => ReportError::Usage(message),
+            other => ReportError::Store(other),
+        })
 }
 
 /// Orders parameter values as the prepared SQL expects them.

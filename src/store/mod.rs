@@ -10,16 +10,24 @@
 //! ingest) so that batches need no `RETURNING` round trips; ingests of one database
 //! therefore run one at a time (a second concurrent ingest fails on the primary key and
 //! rolls back, losing nothing).
+//!
+//! Queries from the library and from analysts (`aivis query`, the reports) go through
+//! `Store::run_read_only` (see `query`), which refuses writes and the secret table
+//! [`SECRET_TABLE`]: on a SQLite file a separate read-only rusqlite connection with an
+//! authorizer (`sqlite_reader`), on PostgreSQL a `READ ONLY` transaction as the role
+//! [`READER_ROLE`]. Only SQL that aivis's own tests write uses the unguarded `run_query`.
 
 mod batch;
 mod checks;
 mod ingest;
 mod names;
 mod query;
+mod sqlite_reader;
 
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, Forgotten, StoredSession};
+pub use query::READER_ROLE;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -35,6 +43,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// How long to wait for a database server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The table of secret per-day salts of the visitor keys: never readable through a query.
+pub const SECRET_TABLE: &str = "day_salts";
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +75,20 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the SQLite writer thread failed")]
     WriterLost,
+    #[error("the SQLite query thread failed")]
+    ReaderLost,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A query was refused before or while it ran: it is not one read-only statement, it
+    /// reads the secret table, or the database is not set up to run it read-only. The message
+    /// names what was refused. Nothing was changed.
+    #[error("{0}")]
+    Refused(String),
+    /// A query ran longer than its time limit and was stopped.
+    #[error(
+        "the query was stopped after {seconds} s, its time limit (`aivis query --timeout SECONDS` sets it)"
+    )]
+    Timeout { seconds: u64 },
     /// A write failed because the disk (or the database's size limit) is full.
     #[error("the disk is full: {0}")]
     DiskFull(String),

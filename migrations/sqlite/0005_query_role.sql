@@ -1,0 +1,3 @@
+-- Read-only queries (SQLite): nothing to create. `aivis query` and the reports open the database
+-- file read-only, with an authorizer that allows only reads and never of day_salts
+-- (src/store/sqlite_reader.rs). The PostgreSQL migration of the same number creates a role.
