@@ -740,6 +740,34 @@ mod tests {
         assert!(written[6].contains("\"user_fetch\""), "{}", written[6]);
     }
 
+    #[tokio::test]
+    async fn a_full_disk_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("full.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let mut writer = store.batch_writer("acme").unwrap();
+        // No room to grow: SQLite answers SQLITE_FULL, as on a full disk.
+        if let Target::SqliteFile(Some(file)) = &writer.target {
+            let pages: i64 = file
+                .conn
+                .query_row("PRAGMA page_count", [], |row| row.get(0))
+                .unwrap();
+            file.conn
+                .pragma_update(None, "max_page_count", pages)
+                .unwrap();
+        } else {
+            panic!("a SQLite file gets a direct writer");
+        }
+        let err = writer
+            .commit(sample_changes(), checkpoint())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::DiskFull(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(text.starts_with("the disk is full"), "{text}");
+        assert!(!text.contains("another ingest"), "{text}");
+    }
+
     #[test]
     fn insert_sql_numbers_parameters_row_by_row() {
         let insert = Insert {
