@@ -1,14 +1,17 @@
 //! aivis: where AI assistants send a site traffic, and whether it converts.
 //!
-//! Layout (see DESIGN.md for the data flow):
+//! Layout (ARCHITECTURE.md has the data flow and the decisions behind it):
 //! - [`cli`]: clap definitions only. [`app`]: runs each command (settings → store → library → print).
 //! - [`config`]: one `Settings` from defaults, the TOML file and `AIVIS_*` variables.
 //! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
-//! - [`ingest`]: log parsers and the sessionizer (pure), file reading, checkpoints, batches.
+//! - [`ingest`]: log parsers, the sessionizer and its set-aside filter, AI crawler tallies (pure);
+//!   file, gzip and stream reading, fingerprints, checkpoints, batches.
 //! - [`checks`]: prompt checks against AI engines; engine adapters, mention extraction (pure).
 //! - [`analysis`] (pure): rates and Wilson intervals.
-//! - [`store`]: the one storage seam; all SQL and sqlx, SQLite and PostgreSQL behind one API.
-//! - [`report`]: the query library (`queries/*.sql`) and table/CSV/JSON output.
+//! - [`store`]: the one storage seam; all SQL and drivers, SQLite and PostgreSQL behind one API,
+//!   the ingest batch writer and the read-only query paths.
+//! - [`report`]: the query library (`queries/*.sql`), the statement check for analyst SQL, and
+//!   table/CSV/JSON output.
 //! - [`demo`]: the sample-traffic generator with ground truth, and `aivis demo`.
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
 

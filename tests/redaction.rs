@@ -278,7 +278,7 @@ async fn stored_answers(url: &str) -> Vec<Vec<Value>> {
     let store = Store::connect(url).await.unwrap();
     let sql = "SELECT engine, status, attempts, error, text, model FROM answers \
                ORDER BY engine, run_id";
-    let table = store.run_query(&prepare(sql), &[]).await.unwrap();
+    let table = store.run_own_sql(&prepare(sql), &[]).await.unwrap();
     store.close().await;
     table.rows
 }

@@ -1,5 +1,5 @@
 //! Classification (pure): where a session came from, from its first hit's referrer and
-//! landing URL, per the channel taxonomy of DESIGN.md; which user agents are bots; which
+//! landing URL, per the channel taxonomy in ARCHITECTURE.md; which user agents are bots; which
 //! requests are static assets.
 //!
 //! - [`Classifier`] (this file) gathers the signals of a session start and returns a

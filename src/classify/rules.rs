@@ -1,4 +1,4 @@
-//! The channel precedence of DESIGN.md, first match wins:
+//! The channel precedence (ARCHITECTURE.md), first match wins:
 //! paid markers → AI assistant → email → search → social → other campaign → referral →
 //! direct. Each step looks at the [`Signals`] of a session start and either decides the
 //! channel and source or passes.

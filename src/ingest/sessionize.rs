@@ -111,8 +111,9 @@ pub struct Sessionizer {
     timeout: i64,
     next_id: i64,
     latest_ts: i64,
-    /// Keyed by visitor key, itself a hash: Fx hashing is enough and much cheaper.
-    open: FxHashMap<VisitorKey, Session>,
+    /// Keyed by visitor key, itself a hash: Fx hashing is enough and much cheaper. Boxed, so
+    /// the table's spare slots cost a pointer each rather than a whole session.
+    open: FxHashMap<VisitorKey, Box<Session>>,
     /// Sessions replaced by a newer one of the same visitor, with changes not yet taken.
     finished: Vec<Session>,
     /// Visitors whose open session is dirty (each once).
@@ -145,7 +146,7 @@ impl Sessionizer {
         for session in sessions {
             self.latest_ts = self.latest_ts.max(session.last_hit_at);
             self.next_id = self.next_id.max(session.id + 1);
-            self.open.insert(session.visitor, session);
+            self.open.insert(session.visitor, Box::new(session));
         }
         self.note_held();
     }
@@ -193,7 +194,7 @@ impl Sessionizer {
             if let Some(stored) = lookup(ts.saturating_sub(self.timeout))? {
                 self.stats.reloaded += 1;
                 self.next_id = self.next_id.max(stored.id + 1);
-                self.open.insert(visitor, stored);
+                self.open.insert(visitor, Box::new(stored));
             }
         }
         let continues = self
@@ -201,7 +202,7 @@ impl Sessionizer {
             .get(&visitor)
             .is_some_and(|s| ts - s.last_hit_at <= self.timeout);
         if !continues {
-            let session = Session {
+            let session = Box::new(Session {
                 id: self.next_id,
                 visitor,
                 started_at: ts,
@@ -212,11 +213,11 @@ impl Sessionizer {
                 persisted: None,
                 pending: Vec::new(),
                 dirty: true,
-            };
+            });
             self.next_id += 1;
             match self.open.insert(visitor, session) {
                 // The visitor is listed as dirty already, for the old session.
-                Some(old) if old.dirty => self.finished.push(old),
+                Some(old) if old.dirty => self.finished.push(*old),
                 _ => self.dirty.push(visitor),
             }
             self.note_held();
@@ -300,6 +301,8 @@ impl Sessionizer {
             self.open.remove(visitor);
             self.evicted.insert(visitor, *last_hit_at);
         }
+        // Give the table's spare room back: it grew with the flood that made us evict.
+        self.open.shrink_to(target.saturating_mul(2));
         self.stats.evicted += count as u64;
         count
     }
@@ -651,7 +654,7 @@ mod tests {
         }
         // Keep the latest state of every open session as "stored".
         for session in s.open.values() {
-            db.insert(session.visitor, session.clone());
+            db.insert(session.visitor, Session::clone(session));
         }
     }
 

@@ -708,7 +708,7 @@ mod tests {
         let mut out = Vec::new();
         for sql in queries {
             let prepared = crate::report::library::prepare(sql);
-            let table = store.run_query(&prepared, &[]).await.expect(sql);
+            let table = store.run_own_sql(&prepared, &[]).await.expect(sql);
             out.push(format!("{:?}", table.rows));
         }
         out

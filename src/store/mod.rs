@@ -15,7 +15,12 @@
 //! `Store::run_read_only` (see `query`), which refuses writes and the secret table
 //! [`SECRET_TABLE`]: on a SQLite file a separate read-only rusqlite connection with an
 //! authorizer (`sqlite_reader`), on PostgreSQL a `READ ONLY` transaction as the role
-//! [`READER_ROLE`]. Only SQL that aivis's own tests write uses the unguarded `run_query`.
+//! [`READER_ROLE`]. Only SQL that aivis's own tests write uses the unguarded `run_own_sql`.
+//!
+//! Opening: a PostgreSQL server is reached with one connection first, within
+//! [`CONNECT_TIMEOUT`], so a refused or silent server is named at once; a SQLite file is
+//! migrated inside one exclusive transaction, so processes opening a new file together do not
+//! race. Write errors are named for what they mean ([`StoreError::on_write`]).
 
 mod batch;
 mod checks;

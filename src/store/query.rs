@@ -14,7 +14,7 @@
 //!   otherwise the query is refused with the SQL a database administrator must run;
 //! - an in-memory SQLite database has no file to open read-only: queries are refused.
 //!
-//! [`Store::run_query`] is the unguarded pool path, kept for SQL that aivis's own tests write.
+//! [`Store::run_own_sql`] is the unguarded pool path, kept for SQL that aivis's own tests write.
 
 use std::time::Duration;
 
@@ -84,7 +84,7 @@ impl Store {
     /// without the read-only guard of [`Store::run_read_only`]: for SQL that aivis itself
     /// wrote, such as its tests' checks of what was stored (they read the secret table). Never
     /// pass it SQL from a user or a file.
-    pub async fn run_query(
+    pub async fn run_own_sql(
         &self,
         prepared: &Prepared,
         values: &[Option<String>],
