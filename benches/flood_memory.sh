@@ -11,23 +11,8 @@
 # Runs on the same generated combined log: aivis ingest into SQLite, GoAccess 1.7 (which keeps
 # every visitor in memory), and aivis ingest into PostgreSQL (AIVIS_BENCH_POSTGRES_URL). Prints
 # wall time and peak RSS of each, and checks aivis' totals against the generated truth.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
 VISITORS="${VISITORS:-2000000}"
-PG_ADMIN="${AIVIS_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-
-need() { command -v "$1" >/dev/null 2>&1; }
-if ! need goaccess || ! [ -x /usr/bin/time ] || ! need psql; then
-  echo "installing goaccess, time and the postgres client (Debian packages)" >&2
-  apt-get update -qq && apt-get install -y -qq goaccess time postgresql-client >/dev/null
-fi
-goaccess --version | head -n1
-
-cargo build --release --quiet
-AIVIS="$PWD/target/release/aivis"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 # Round 1 spreads the visitors over 2,000 s from 08:00 UTC; round 2 repeats them 3,000 s later.
 awk -v n="$VISITORS" 'BEGIN {

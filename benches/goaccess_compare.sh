@@ -9,23 +9,8 @@
 #   GoAccess 1.7 (`goaccess --log-format=COMBINED -o report.json`),
 #   aivis ingest into a fresh PostgreSQL database (AIVIS_BENCH_POSTGRES_URL, default local).
 # Prints wall time, lines/s and peak RSS for each, and the aivis/GoAccess ratio.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
 LINES="${LINES:-1000000}"
-PG_ADMIN="${AIVIS_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-
-need() { command -v "$1" >/dev/null 2>&1; }
-if ! need goaccess || ! [ -x /usr/bin/time ] || ! need psql; then
-  echo "installing goaccess, time and the postgres client (Debian packages)" >&2
-  apt-get update -qq && apt-get install -y -qq goaccess time postgresql-client >/dev/null
-fi
-goaccess --version | head -n1
-
-cargo build --release --quiet
-AIVIS="$PWD/target/release/aivis"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 # About 7.0 lines per generated session (pageviews, assets, bots, redirects/errors, malformed).
 sessions=$(( LINES * 100 / 702 ))

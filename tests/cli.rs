@@ -10,23 +10,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use aivis::demo::generate::{GroundTruth, TrafficSpec};
-use common::{TestDb, write_log};
+use common::{TestDb, aivis, stderr, write_log};
 use sqlx::Connection;
-
-fn aivis(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aivis"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run aivis")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
 
 fn write_config(dir: &Path, database_url: &str) -> PathBuf {
     let path = dir.join("aivis.toml");

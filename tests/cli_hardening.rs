@@ -6,36 +6,19 @@
 
 mod common;
 
+use common::{BROWSER, TestDb, combined_line, number, rows, stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-use common::{BROWSER, TestDb, combined_line, number, rows};
 
 /// 2026-11-01 00:00:00 UTC.
 const NOV_1: i64 = 1_793_491_200;
 const DAY: i64 = 86_400;
 
 fn aivis(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aivis"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
-        .stdin(Stdio::null());
-    for (key, value) in env {
-        command.env(key, value);
-    }
+    let mut command = common::aivis_command(dir, args);
+    command.envs(env.iter().copied());
     command.output().expect("run aivis")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 fn write_config(dir: &Path, database_url: &str) -> PathBuf {
@@ -203,6 +186,21 @@ async fn forget_deletes_visits_and_salts_before_a_day_and_keeps_the_rollups() {
     }
 }
 
+/// `aivis ingest --json <(producer)` through bash: the log arrives as a pipe, `/dev/fd/N`.
+fn ingest_from_pipe(dir: &Path, producer: &str) -> serde_json::Value {
+    let bin = env!("CARGO_BIN_EXE_aivis");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{bin} ingest --json <({producer})"))
+        .current_dir(dir)
+        .env_remove("AIVIS_CONFIG")
+        .env_remove("AIVIS_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn compressed_logs_and_pipes_are_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -231,17 +229,7 @@ fn compressed_logs_and_pipes_are_read() {
     assert_eq!(summary["pageviews"], 20, "{summary}");
     assert_eq!(summary["files"][0]["compressed"], true, "{summary}");
     // The same lines through a pipe (bash process substitution): recognised, nothing twice.
-    let bin = env!("CARGO_BIN_EXE_aivis");
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(format!("{bin} ingest --json <(zcat {})", gz.display()))
-        .current_dir(dir.path())
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = ingest_from_pipe(dir.path(), &format!("zcat {}", gz.display()));
     assert_eq!(summary["lines_read"], 0, "{summary}");
     // A pipe with new lines is read as a stream.
     let fresh = dir.path().join("fresh.log");
@@ -250,16 +238,7 @@ fn compressed_logs_and_pipes_are_read() {
         combined_line("10.3.3.3", NOV_1 + 5 * DAY, "/", "-", BROWSER),
     )
     .unwrap();
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(format!("{bin} ingest --json <(cat {})", fresh.display()))
-        .current_dir(dir.path())
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = ingest_from_pipe(dir.path(), &format!("cat {}", fresh.display()));
     assert_eq!(summary["pageviews"], 1, "{summary}");
     // Text output names the compression and warns about a wrong format (a new database).
     let other = tempfile::tempdir().unwrap();

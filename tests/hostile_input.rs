@@ -3,20 +3,15 @@
 //! whole, naming the line), blank lines in `classify --batch` (answered in place) and an
 //! oversized config file (refused before it is parsed).
 
+mod common;
+
+use common::{aivis, stderr, stdout};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn aivis(dir: &Path, args: &[&str]) -> Output {
-    aivis_with_input(dir, args, "")
-}
+use std::process::{Output, Stdio};
 
 fn aivis_with_input(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aivis"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
+    let mut child = common::aivis_command(dir, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -29,14 +24,6 @@ fn aivis_with_input(dir: &Path, args: &[&str], input: &str) -> Output {
         .write_all(input.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 #[test]

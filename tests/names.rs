@@ -6,27 +6,17 @@
 
 mod common;
 
+use common::{TestDb, stderr};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-use common::TestDb;
+use std::process::Output;
 
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
 
 fn aivis(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aivis"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
+    common::aivis_command(dir, args)
         .env_remove("AIVIS_TEST_UNSET_KEY")
-        .stdin(Stdio::null())
         .output()
         .expect("run aivis")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 /// Runs `args` and expects success.

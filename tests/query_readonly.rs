@@ -10,25 +10,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use aivis::report::library::prepare;
 use aivis::report::table::Value;
 use aivis::store::{Backend, Store, StoreError};
-use common::{TestDb, postgres_admin_url, small_spec, write_log};
+use common::{TestDb, aivis, postgres_admin_url, small_spec, write_log};
 use sqlx::Connection;
-
-fn aivis(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aivis"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AIVIS_CONFIG")
-        .env_remove("AIVIS_DATABASE_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run aivis")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()

@@ -122,8 +122,8 @@ pub struct Pipeline {
     goals: CompiledGoals,
     sessionizer: Sessionizer,
     salts: HashMap<i64, Vec<u8>>,
-    /// Salts created since the last commit: (day, salt).
-    new_salts: Vec<(String, Vec<u8>)>,
+    /// Salts created since the last commit: (day, salt as hex).
+    new_salts: Vec<(String, String)>,
     /// Days keyed with a salt that lives only in memory (theirs was deleted).
     late_days: HashSet<i64>,
     /// Days a salt is kept for, counting the latest hit's.
@@ -235,7 +235,7 @@ impl Pipeline {
             if horizon.is_some_and(|h| day < h) {
                 late_days.insert(day);
             } else {
-                new_salts.push((day_text(day * 86_400), fresh.clone()));
+                new_salts.push((day_text(day * 86_400), hex::encode(&fresh)));
             }
             fresh
         })

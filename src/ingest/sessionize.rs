@@ -370,8 +370,8 @@ pub struct Changes {
     pub conversions: Vec<NewConversion>,
     pub traffic: HashMap<TrafficKey, TrafficDelta>,
     pub goals: HashMap<(TrafficKey, String), i64>,
-    /// Day salts first used in this batch: (day, salt).
-    pub new_salts: Vec<(String, Vec<u8>)>,
+    /// Day salts first used in this batch: (day, salt as hex).
+    pub new_salts: Vec<(String, String)>,
     /// Delete the site's salts of days before this one (`YYYY-MM-DD`): they can no longer
     /// receive sessions.
     pub forget_salts_before: Option<String>,

@@ -238,16 +238,11 @@ fn replaced_checkpoint(checkpoint: &Checkpoint) -> Option<[Cell<'_>; 2]> {
         .map(|old| [Cell::Text(&checkpoint.site), Cell::Text(old)])
 }
 
-fn salt_rows<'a>(
-    site: &'a str,
-    changes: &'a Changes,
-    hex_salts: &'a [String],
-) -> Vec<[Cell<'a>; 4]> {
+fn salt_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 4]> {
     changes
         .new_salts
         .iter()
-        .zip(hex_salts)
-        .map(|((day, _), salt)| {
+        .map(|(day, salt)| {
             [
                 Cell::Text(site),
                 Cell::Text(day),
@@ -416,12 +411,7 @@ async fn commit_through_pool(
 ) -> Result<(), StoreError> {
     let mut tx = store.pool.begin().await?;
     let backend = store.backend;
-    let hex_salts: Vec<String> = changes
-        .new_salts
-        .iter()
-        .map(|(_, s)| hex::encode(s))
-        .collect();
-    for row in salt_rows(site, changes, &hex_salts) {
+    for row in salt_rows(site, changes) {
         execute(&mut tx, INSERT_SALT.to_string(), &row).await?;
     }
     if let Some(before) = &changes.forget_salts_before {
@@ -550,12 +540,7 @@ impl SqliteFileWriter {
         checkpoint: &Checkpoint,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let hex_salts: Vec<String> = changes
-            .new_salts
-            .iter()
-            .map(|(_, s)| hex::encode(s))
-            .collect();
-        for row in salt_rows(site, changes, &hex_salts) {
+        for row in salt_rows(site, changes) {
             tx.prepare_cached(INSERT_SALT)?
                 .execute(rusqlite::params_from_iter(row))?;
         }
@@ -665,7 +650,9 @@ mod tests {
             },
         );
         changes.goals.insert((key.clone(), "purchase".into()), 1);
-        changes.new_salts.push(("2026-11-24".into(), vec![7; 32]));
+        changes
+            .new_salts
+            .push(("2026-11-24".into(), hex::encode([7u8; 32])));
         let mut crawlers = crate::ingest::crawlers::CrawlerTally::default();
         let user = crate::classify::bot("ChatGPT-User/1.0").unwrap();
         let training = crate::classify::bot("GPTBot/1.2").unwrap();

@@ -288,35 +288,27 @@ impl Store {
         site: Option<&str>,
         before: &str,
     ) -> Result<Forgotten, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let conversions = sqlx::query(
+        // Conversions first: they refer to the sessions.
+        const DELETES: [&str; 3] = [
             "DELETE FROM conversions WHERE session_id IN (SELECT id FROM sessions \
              WHERE day < $1 AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT)))",
-        )
-        .bind(before)
-        .bind(site)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let sessions = sqlx::query(
             "DELETE FROM sessions WHERE day < $1 \
              AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
-        )
-        .bind(before)
-        .bind(site)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let salts = sqlx::query(
             "DELETE FROM day_salts WHERE day < $1 \
              AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
-        )
-        .bind(before)
-        .bind(site)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        ];
+        let mut tx = self.pool.begin().await?;
+        let mut deleted = [0u64; 3];
+        for (sql, count) in DELETES.iter().zip(&mut deleted) {
+            *count = sqlx::query(*sql)
+                .bind(before)
+                .bind(site)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
         tx.commit().await?;
+        let [conversions, sessions, salts] = deleted;
         Ok(Forgotten {
             sessions,
             conversions,

@@ -89,27 +89,8 @@ impl Store {
         prepared: &Prepared,
         values: &[Option<String>],
     ) -> Result<Table, StoreError> {
-        let mut query = sqlx::query(AssertSqlSafe(prepared.sql.clone()));
-        for value in values {
-            query = query.bind(value.clone());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let columns = match rows.first() {
-            Some(row) => column_names(row),
-            None => {
-                // No rows: ask the database for the statement's columns instead.
-                let statement = (&self.pool)
-                    .prepare(AssertSqlSafe(prepared.sql.clone()).into_sql_str())
-                    .await?;
-                statement
-                    .columns()
-                    .iter()
-                    .map(|c| c.name().to_string())
-                    .collect()
-            }
-        };
-        let rows = rows.iter().map(decode_row).collect();
-        Ok(Table { columns, rows })
+        let mut conn = self.pool.acquire().await?;
+        Ok(fetch(&mut conn, &prepared.sql, values).await?)
     }
 
     async fn run_on_postgres(

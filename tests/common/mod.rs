@@ -200,3 +200,29 @@ pub async fn execute(url: &str, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     conn.close().await.ok();
 }
+
+/// The `aivis` binary, run in `dir`, with none of the caller's `AIVIS_CONFIG` or
+/// `AIVIS_DATABASE_URL` and standard input closed.
+pub fn aivis_command(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_aivis"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AIVIS_CONFIG")
+        .env_remove("AIVIS_DATABASE_URL")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// Runs `aivis args` in `dir` (see [`aivis_command`]) and returns what it did.
+pub fn aivis(dir: &Path, args: &[&str]) -> std::process::Output {
+    aivis_command(dir, args).output().expect("run aivis")
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
