@@ -616,3 +616,55 @@ async fn malformed_parts_time_going_back_and_wrong_formats_are_counted() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_set_aside_visitor_is_found_as_their_latest_session_with_its_goals() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = NOV_1 + 10 * 3600;
+    let text = [
+        combined_line("10.4.4.4", start, "/checkout/complete", "-", BROWSER),
+        combined_line("10.4.4.4", start + 2 * 3600, "/", "-", BROWSER),
+        combined_line(
+            "10.4.4.4",
+            start + 2 * 3600 + 60,
+            "/checkout/complete",
+            "-",
+            BROWSER,
+        ),
+        combined_line("10.5.5.5", start + 2 * 3600, "/", "-", BROWSER),
+    ]
+    .concat();
+    let log = write(dir.path(), "two.log", &text);
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        run(&store, &site("acme"), &[&log], IngestOptions::default()).await;
+        let by_sessions = |n: i64| {
+            format!("SELECT visitor_key FROM sessions GROUP BY visitor_key HAVING COUNT(*) = {n}")
+        };
+        let returning = rows(&db.url, &by_sessions(2)).await[0][0].clone();
+        let other = rows(&db.url, &by_sessions(1)).await[0][0].clone();
+        let found = store
+            .find_sessions(
+                "acme",
+                &[returning.clone(), other.clone(), "f".repeat(32)],
+                0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 2, "{}: {found:?}", db.name);
+        let latest = &found[&returning];
+        assert_eq!(latest.last_hit_at, start + 2 * 3600 + 60, "{}", db.name);
+        assert_eq!(latest.pageviews, 2, "{}", db.name);
+        assert_eq!(latest.goals, ["purchase"], "{}", db.name);
+        // Nothing of that visitor after their last hit; another site's name finds nothing.
+        let later = store
+            .find_session("acme", &returning, start + 2 * 3600 + 61)
+            .await
+            .unwrap();
+        assert!(later.is_none(), "{}", db.name);
+        let elsewhere = store.find_session("globex", &returning, 0).await.unwrap();
+        assert!(elsewhere.is_none(), "{}", db.name);
+        store.close().await;
+        db.drop_db().await;
+    }
+}

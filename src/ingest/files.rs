@@ -15,6 +15,7 @@
 //! content and the inode, and a rotated file compressed later keeps the content: both
 //! continue exactly where the last ingest stopped.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -30,7 +31,7 @@ use super::parse::{LogFormat, MAX_LINE_BYTES, detect_format};
 use super::pipeline::{FileSummary, FormatChoice, IngestSummary, LineOutcome, Pipeline};
 use super::sessionize::Changes;
 use crate::config::SiteConfig;
-use crate::store::{BatchWriter, Checkpoint, Store};
+use crate::store::{BatchWriter, Checkpoint, Store, StoredSession};
 
 /// Where log lines come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +149,7 @@ pub async fn ingest(
             committed: committed_rx,
             sent: 0,
             options: &options,
+            analyzed_at: 0,
         };
         reader.read_all(pipeline, opened)
     });
@@ -392,6 +394,50 @@ fn choose_format(choice: FormatChoice, head: &[u8], name: &str) -> Result<LogFor
     }
 }
 
+/// Lines read ahead to fetch the set-aside sessions they continue in one query.
+const LOOKAHEAD_LINES: usize = 1024;
+
+/// Set-aside sessions fetched ahead, by visitor key (None: the visitor has none).
+type Prefetched = HashMap<String, Option<StoredSession>>;
+
+/// The state of reading one input.
+struct FileRun {
+    name: String,
+    checkpoint: Checkpoint,
+    summary: FileSummary,
+    since_commit: u64,
+    progress: indicatif::ProgressBar,
+    ahead: Prefetched,
+}
+
+/// What reading the next line gave.
+enum Step<'a> {
+    /// A line (None: too long, skipped) and the bytes it took, newline included.
+    Line(Option<&'a [u8]>, usize),
+    /// The end of the input, or an unterminated last line left for the next run.
+    End,
+}
+
+fn next_step<'a, R: Read>(
+    lines: &'a mut LineReader<R>,
+    complete: bool,
+    run: &mut FileRun,
+) -> Result<Step<'a>> {
+    let event = lines
+        .next_line()
+        .with_context(|| format!("reading {}{}", run.name, gzip_hint(run.summary.compressed)))?;
+    Ok(match event {
+        None => Step::End,
+        Some(LineEvent::Line { text, consumed }) => Step::Line(Some(text), consumed),
+        Some(LineEvent::TooLong { consumed }) => Step::Line(None, consumed),
+        Some(LineEvent::Unterminated { text }) if complete => Step::Line(Some(text), text.len()),
+        Some(LineEvent::Unterminated { text }) => {
+            run.summary.unterminated_bytes = text.len() as u64;
+            Step::End
+        }
+    })
+}
+
 /// The reader thread's side of an ingest: sends batches, waits for commits when it must.
 struct Reader<'a> {
     store: &'a Store,
@@ -402,6 +448,9 @@ struct Reader<'a> {
     /// The last batch `seq` sent.
     sent: u64,
     options: &'a IngestOptions,
+    /// Sessions this ingest had added when the sessions table's statistics were last
+    /// refreshed (0: never).
+    analyzed_at: u64,
 }
 
 impl Reader<'_> {
@@ -450,57 +499,56 @@ impl Reader<'_> {
             ));
             return Ok(summary);
         };
-        let progress = progress_bar(self.options.progress, size, checkpoint.byte_offset as u64);
-        let site = pipeline.site.clone();
-        let (store, handle) = (self.store, self.handle);
-        let mut lookup =
-            |key: &str, since: i64| handle.block_on(store.find_session(&site, key, since));
+        let mut run = FileRun {
+            name,
+            progress: progress_bar(self.options.progress, size, checkpoint.byte_offset as u64),
+            checkpoint,
+            summary,
+            since_commit: 0,
+            ahead: HashMap::new(),
+        };
         let mut lines = LineReader::new(reader, MAX_LINE_BYTES);
-        let mut since_commit = 0u64;
-        let cap = self.options.max_held_sessions.max(2);
-        while let Some(event) = lines
-            .next_line()
-            .with_context(|| format!("reading {name}{}", gzip_hint(summary.compressed)))?
-        {
-            let line_no = checkpoint.lines as u64 + 1;
-            let (text, consumed) = match event {
-                LineEvent::Line { text, consumed } => (Some(text), consumed),
-                LineEvent::TooLong { consumed } => (None, consumed),
-                LineEvent::Unterminated { text } if complete => (Some(text), text.len()),
-                LineEvent::Unterminated { text } => {
-                    summary.unterminated_bytes = text.len() as u64;
+        let mut chunk: Vec<(Option<Vec<u8>>, usize)> = Vec::new();
+        loop {
+            if pipeline.may_look_up() {
+                // Visitors may return to sessions set aside in the database: read a stretch
+                // of lines ahead and fetch their sessions in one round trip.
+                chunk.clear();
+                let mut ended = false;
+                while chunk.len() < LOOKAHEAD_LINES {
+                    match next_step(&mut lines, complete, &mut run)? {
+                        Step::Line(text, consumed) => {
+                            chunk.push((text.map(<[u8]>::to_vec), consumed))
+                        }
+                        Step::End => {
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+                self.fetch_ahead(pipeline, &chunk, &mut run.ahead)?;
+                for (text, consumed) in &chunk {
+                    self.take_line(pipeline, &mut run, text.as_deref(), *consumed)?;
+                }
+                run.ahead.clear();
+                if ended {
                     break;
                 }
-            };
-            let outcome = match text {
-                Some(text) => pipeline.line(&name, line_no, text, &mut lookup)?,
-                None => {
-                    pipeline.too_long(&name, line_no);
-                    LineOutcome::Malformed
+            } else {
+                match next_step(&mut lines, complete, &mut run)? {
+                    Step::Line(text, consumed) => {
+                        self.take_line(pipeline, &mut run, text, consumed)?
+                    }
+                    Step::End => break,
                 }
-            };
-            summary.malformed += u64::from(outcome == LineOutcome::Malformed);
-            checkpoint.byte_offset += consumed as i64;
-            checkpoint.lines += 1;
-            summary.lines_read += 1;
-            since_commit += 1;
-            if since_commit.is_multiple_of(4096) {
-                progress.set_position(checkpoint.byte_offset as u64);
-            }
-            let over_cap =
-                since_commit.is_multiple_of(HELD_CHECK_LINES) && pipeline.held_sessions() > cap;
-            if over_cap {
-                // Commit what is held, wait until it is in the database, then set the
-                // oldest sessions aside: they can be found there again.
-                self.send(pipeline, &mut checkpoint)?;
-                self.flush()?;
-                pipeline.evict_to(cap / 2);
-                since_commit = 0;
-            } else if since_commit >= self.options.batch_lines {
-                self.send(pipeline, &mut checkpoint)?;
-                since_commit = 0;
             }
         }
+        let FileRun {
+            mut checkpoint,
+            mut summary,
+            progress,
+            ..
+        } = run;
         self.send(pipeline, &mut checkpoint)?;
         progress.finish_and_clear();
         if summary.malformed * 2 > summary.lines_read {
@@ -517,6 +565,96 @@ impl Reader<'_> {
             ));
         }
         Ok(summary)
+    }
+
+    /// Processes one line (None: one too long to read) and commits when the batch is full,
+    /// or sets sessions aside when too many are held.
+    fn take_line(
+        &mut self,
+        pipeline: &mut Pipeline,
+        run: &mut FileRun,
+        text: Option<&[u8]>,
+        consumed: usize,
+    ) -> Result<()> {
+        let line_no = run.checkpoint.lines as u64 + 1;
+        let outcome = match text {
+            Some(text) => {
+                let (store, handle, site) = (self.store, self.handle, pipeline.site.clone());
+                let ahead = &mut run.ahead;
+                let mut lookup = |key: &str, since: i64| match ahead.remove(key) {
+                    Some(found) => Ok(found.filter(|s| s.last_hit_at >= since)),
+                    None => handle.block_on(store.find_session(&site, key, since)),
+                };
+                pipeline.line(&run.name, line_no, text, &mut lookup)?
+            }
+            None => {
+                pipeline.too_long(&run.name, line_no);
+                LineOutcome::Malformed
+            }
+        };
+        run.summary.malformed += u64::from(outcome == LineOutcome::Malformed);
+        run.checkpoint.byte_offset += consumed as i64;
+        run.checkpoint.lines += 1;
+        run.summary.lines_read += 1;
+        run.since_commit += 1;
+        if run.since_commit.is_multiple_of(4096) {
+            run.progress.set_position(run.checkpoint.byte_offset as u64);
+        }
+        let cap = self.options.max_held_sessions.max(2);
+        let over_cap =
+            run.since_commit.is_multiple_of(HELD_CHECK_LINES) && pipeline.held_sessions() > cap;
+        if over_cap {
+            // Commit what is held, wait until it is in the database, then set the oldest
+            // sessions aside: they can be found there again. Sessions fetched ahead may now
+            // be stale: they are fetched again when needed.
+            self.send(pipeline, &mut run.checkpoint)?;
+            self.flush()?;
+            pipeline.evict_to(cap / 2);
+            run.ahead.clear();
+            run.since_commit = 0;
+            // From now on visitors are looked up: keep the planner's view of the sessions
+            // table current (again each time this ingest has doubled it).
+            let added = pipeline.summary.sessions;
+            if added >= self.analyzed_at.saturating_mul(2) {
+                self.handle
+                    .block_on(self.store.refresh_session_statistics())?;
+                self.analyzed_at = added.max(1);
+            }
+        } else if run.since_commit >= self.options.batch_lines {
+            self.send(pipeline, &mut run.checkpoint)?;
+            run.since_commit = 0;
+        }
+        Ok(())
+    }
+
+    /// Fetches, in one query, the set-aside sessions the lines of `chunk` will look up.
+    fn fetch_ahead(
+        &self,
+        pipeline: &mut Pipeline,
+        chunk: &[(Option<Vec<u8>>, usize)],
+        ahead: &mut Prefetched,
+    ) -> Result<()> {
+        let mut keys = Vec::new();
+        let mut since = i64::MAX;
+        for text in chunk.iter().filter_map(|(text, _)| text.as_deref()) {
+            if let Some((key, earliest)) = pipeline.lookup_ahead(text) {
+                keys.push(key);
+                since = since.min(earliest);
+            }
+        }
+        if keys.is_empty() {
+            return Ok(());
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let mut found =
+            self.handle
+                .block_on(self.store.find_sessions(&pipeline.site, &keys, since))?;
+        for key in keys {
+            let session = found.remove(&key);
+            ahead.insert(key, session);
+        }
+        Ok(())
     }
 
     /// The checkpoint of `input`: the stored one it continues, or a new one. See the module

@@ -124,6 +124,8 @@ pub struct Pipeline {
     salts: HashMap<i64, Vec<u8>>,
     /// Salts created since the last commit: (day, salt as hex).
     new_salts: Vec<(String, String)>,
+    /// The session timeout in seconds.
+    timeout: i64,
     /// Days keyed with a salt that lives only in memory (theirs was deleted).
     late_days: HashSet<i64>,
     /// Days a salt is kept for, counting the latest hit's.
@@ -162,6 +164,7 @@ impl Pipeline {
                 .collect(),
             new_salts: Vec::new(),
             late_days: HashSet::new(),
+            timeout,
             salt_retention_days: i64::from(salt_retention_days.max(1)),
             latest_ts: latest_stored,
             bots: BotCache::default(),
@@ -278,6 +281,32 @@ impl Pipeline {
                 text,
             });
         }
+    }
+
+    /// Whether lines may need their visitor's set-aside session (some were set aside).
+    pub fn may_look_up(&self) -> bool {
+        self.sessionizer.may_look_up()
+    }
+
+    /// For a line that will look up its visitor's set-aside session: the visitor key (hex)
+    /// and the earliest last hit that session may have. Changes nothing a later
+    /// [`Pipeline::line`] of the same line would see (a day without a salt yet has no stored
+    /// sessions, so nothing is looked up for it).
+    pub fn lookup_ahead(&mut self, line: &[u8]) -> Option<(String, i64)> {
+        let hit = parse_line(self.format, line).ok()?;
+        let bot = if self.format.has_user_agent() {
+            self.bots.bot(&hit.user_agent)
+        } else {
+            None
+        };
+        if not_a_pageview(&hit, bot.is_some()).is_some() {
+            return None;
+        }
+        let salt = self.salts.get(&day_number(hit.ts))?;
+        let visitor = visitor_key(salt, &self.site, &hit.ip, &hit.user_agent);
+        self.sessionizer
+            .would_look_up(&visitor)
+            .then(|| (hex::encode(visitor), hit.ts - self.timeout))
     }
 
     /// Processes one log line. `lookup(visitor_key_hex, since)` finds a visitor's stored

@@ -158,6 +158,18 @@ impl Sessionizer {
         self.evicted.insert(visitor, last_hit_at);
     }
 
+    /// Whether a pageview of `visitor` would look up a set-aside session.
+    pub fn would_look_up(&self, visitor: &VisitorKey) -> bool {
+        !self.evicted.is_empty()
+            && !self.open.contains_key(visitor)
+            && self.evicted.may_contain(visitor)
+    }
+
+    /// Whether any pageview may look up a set-aside session.
+    pub fn may_look_up(&self) -> bool {
+        !self.evicted.is_empty()
+    }
+
     /// Number of sessions held in memory (open, or finished and not yet committed).
     pub fn held(&self) -> usize {
         self.open.len() + self.finished.len()
@@ -186,10 +198,7 @@ impl Sessionizer {
         lookup: impl FnOnce(i64) -> Result<Option<Session>, E>,
     ) -> Result<bool, E> {
         self.latest_ts = self.latest_ts.max(ts);
-        if !self.evicted.is_empty()
-            && !self.open.contains_key(&visitor)
-            && self.evicted.may_contain(&visitor)
-        {
+        if self.would_look_up(&visitor) {
             self.stats.lookups += 1;
             if let Some(stored) = lookup(ts.saturating_sub(self.timeout))? {
                 self.stats.reloaded += 1;

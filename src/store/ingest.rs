@@ -230,37 +230,85 @@ impl Store {
     }
 
     /// A visitor's latest session of a site with a last pageview at or after `since`, with
-    /// its goals (one round trip: this runs once per returning set-aside visitor).
+    /// its goals.
     pub async fn find_session(
         &self,
         site: &str,
         visitor_key: &str,
         since: i64,
     ) -> Result<Option<StoredSession>, StoreError> {
+        let key = [visitor_key.to_string()];
+        Ok(self
+            .find_sessions(site, &key, since)
+            .await?
+            .remove(visitor_key))
+    }
+
+    /// The latest session since `since` of each of `visitor_keys` (at most a few thousand)
+    /// that has one, with its goals, in one round trip: the sessions a stretch of log lines
+    /// may continue, fetched ahead of those lines.
+    pub async fn find_sessions(
+        &self,
+        site: &str,
+        visitor_keys: &[String],
+        since: i64,
+    ) -> Result<HashMap<String, StoredSession>, StoreError> {
+        if visitor_keys.is_empty() {
+            return Ok(HashMap::new());
+        }
         let columns: String = SESSION_COLUMNS
             .split(", ")
             .map(|c| format!("s.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
+        let placeholders: Vec<String> = (0..visitor_keys.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
         let sql = format!(
             "SELECT {columns}, c.goal FROM sessions s LEFT JOIN conversions c ON c.session_id = s.id \
-             WHERE s.id = (SELECT id FROM sessions WHERE site = $1 AND visitor_key = $2 \
-             AND last_hit_at >= $3 ORDER BY last_hit_at DESC, id DESC LIMIT 1)"
+             WHERE s.site = $1 AND s.visitor_key IN ({})",
+            placeholders.join(", ")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(site)
-            .bind(visitor_key)
-            .bind(since)
-            .fetch_all(&self.pool)
-            .await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let goals = rows
-            .iter()
-            .filter_map(|row| row.try_get::<Option<String>, _>("goal").transpose())
-            .collect::<Result<Vec<String>, _>>()?;
-        session_from_row(first, goals).map(Some)
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(site);
+        for key in visitor_keys {
+            query = query.bind(key.as_str());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        // Only site and key in the SQL: with a time condition or an ORDER BY, the planners (on
+        // fresh statistics especially) walk the (site, last_hit_at) index over every recent
+        // session instead of seeking each key. A key holds one day's sessions at most (its
+        // salt is the day's), so the time filter and the choice of the latest session per
+        // visitor are done here; a session's goals are its rows'.
+        let mut found: HashMap<String, StoredSession> = HashMap::new();
+        for row in &rows {
+            let key: String = row.try_get("visitor_key")?;
+            let id: i64 = row.try_get("id")?;
+            let last_hit_at: i64 = row.try_get("last_hit_at")?;
+            let goal: Option<String> = row.try_get("goal")?;
+            if last_hit_at < since {
+                continue;
+            }
+            match found.get_mut(&key) {
+                Some(session) if session.id == id => session.goals.extend(goal),
+                Some(session) if (session.last_hit_at, session.id) > (last_hit_at, id) => {}
+                _ => {
+                    let session = session_from_row(row, goal.into_iter().collect())?;
+                    found.insert(key, session);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Refreshes PostgreSQL's planner statistics of the sessions table. A flood of new
+    /// sessions leaves them stale until autovacuum comes by, and on stale statistics the
+    /// planner answers a visitor lookup by walking every recent session of the site instead of
+    /// seeking the visitor index. SQLite plans these lookups well without statistics.
+    pub async fn refresh_session_statistics(&self) -> Result<(), StoreError> {
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("ANALYZE sessions").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     /// The paths stored in the AI crawler rollup for one site, day and agent.
