@@ -136,6 +136,11 @@ pub async fn ingest(
             })
             .await?;
     }
+    if pipeline.may_look_up() {
+        // More sessions were left open than are held: the rest are looked up.
+        store.ensure_visitor_index().await?;
+        store.refresh_session_statistics().await?;
+    }
     let writer = store.batch_writer(&site.name)?;
     let (sender, receiver) = mpsc::channel::<Batch>(2);
     let (committed_tx, committed_rx) = watch::channel(0u64);
@@ -403,6 +408,7 @@ type Prefetched = HashMap<String, Option<StoredSession>>;
 /// The state of reading one input.
 struct FileRun {
     name: String,
+    site: String,
     checkpoint: Checkpoint,
     summary: FileSummary,
     since_commit: u64,
@@ -501,6 +507,7 @@ impl Reader<'_> {
         };
         let mut run = FileRun {
             name,
+            site: pipeline.site.clone(),
             progress: progress_bar(self.options.progress, size, checkpoint.byte_offset as u64),
             checkpoint,
             summary,
@@ -579,11 +586,11 @@ impl Reader<'_> {
         let line_no = run.checkpoint.lines as u64 + 1;
         let outcome = match text {
             Some(text) => {
-                let (store, handle, site) = (self.store, self.handle, pipeline.site.clone());
+                let (store, handle, site) = (self.store, self.handle, &run.site);
                 let ahead = &mut run.ahead;
                 let mut lookup = |key: &str, since: i64| match ahead.remove(key) {
                     Some(found) => Ok(found.filter(|s| s.last_hit_at >= since)),
-                    None => handle.block_on(store.find_session(&site, key, since)),
+                    None => handle.block_on(store.find_session(site, key, since)),
                 };
                 pipeline.line(&run.name, line_no, text, &mut lookup)?
             }
@@ -612,12 +619,14 @@ impl Reader<'_> {
             pipeline.evict_to(cap / 2);
             run.ahead.clear();
             run.since_commit = 0;
-            // From now on visitors are looked up: keep the planner's view of the sessions
-            // table current (again each time this ingest has doubled it).
+            // From now on visitors are looked up: through their index, with the planner's view
+            // of the sessions table kept current (again each time this ingest doubled it).
             let added = pipeline.summary.sessions;
             if added >= self.analyzed_at.saturating_mul(2) {
-                self.handle
-                    .block_on(self.store.refresh_session_statistics())?;
+                self.handle.block_on(async {
+                    self.store.ensure_visitor_index().await?;
+                    self.store.refresh_session_statistics().await
+                })?;
                 self.analyzed_at = added.max(1);
             }
         } else if run.since_commit >= self.options.batch_lines {

@@ -16,10 +16,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::crawlers::CrawlerTally;
-use super::parse::{Hit, LogFormat, parse_line};
+use super::parse::{Hit, LogFormat, ParseError, parse_line, referrer_host_is_text};
 use super::sessionize::{
-    Changes, HeldStats, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer, VisitorKey,
-    visitor_key,
+    Changes, DayKey, HeldStats, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer,
+    VisitorKey, day_key, visitor_key,
 };
 use crate::classify::{BotCache, Classifier, cap, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
@@ -121,7 +121,8 @@ pub struct Pipeline {
     classifier: Classifier,
     goals: CompiledGoals,
     sessionizer: Sessionizer,
-    salts: HashMap<i64, Vec<u8>>,
+    /// The site's day keys (its day salts bound to the site), by days since 1970.
+    day_keys: HashMap<i64, DayKey>,
     /// Salts created since the last commit: (day, salt as hex).
     new_salts: Vec<(String, String)>,
     /// The session timeout in seconds.
@@ -158,9 +159,11 @@ impl Pipeline {
                 .map_err(|(key, message)| format!("{key}: {message}"))?,
             goals: CompiledGoals::new(&site.goals).map_err(|err| format!("goals: {err}"))?,
             sessionizer: Sessionizer::new(timeout, next_id),
-            salts: salts
+            day_keys: salts
                 .into_iter()
-                .filter_map(|(day, salt)| Some((parse_day(&day)? / 86_400, salt)))
+                .filter_map(|(day, salt)| {
+                    Some((parse_day(&day)? / 86_400, day_key(&salt, &site.name)))
+                })
                 .collect(),
             new_salts: Vec::new(),
             late_days: HashSet::new(),
@@ -227,23 +230,6 @@ impl Pipeline {
             .map(|ts| day_number(ts) - (self.salt_retention_days - 1))
     }
 
-    /// The salt of `day` (days since 1970): stored, new (and stored with the next commit)
-    /// or, for a day past the horizon whose salt is gone, one kept in memory only.
-    fn salt(&mut self, day: i64) -> &[u8] {
-        let horizon = self.salt_horizon();
-        let new_salts = &mut self.new_salts;
-        let late_days = &mut self.late_days;
-        self.salts.entry(day).or_insert_with(|| {
-            let fresh = rand::random::<[u8; 32]>().to_vec();
-            if horizon.is_some_and(|h| day < h) {
-                late_days.insert(day);
-            } else {
-                new_salts.push((day_text(day * 86_400), hex::encode(&fresh)));
-            }
-            fresh
-        })
-    }
-
     /// Notes a hit's time: counts steps back in time and moves the latest time forward.
     fn note_time(&mut self, ts: i64) {
         match self.latest_ts {
@@ -302,8 +288,8 @@ impl Pipeline {
         if not_a_pageview(&hit, bot.is_some()).is_some() {
             return None;
         }
-        let salt = self.salts.get(&day_number(hit.ts))?;
-        let visitor = visitor_key(salt, &self.site, &hit.ip, &hit.user_agent);
+        let key = self.day_keys.get(&day_number(hit.ts))?;
+        let visitor = visitor_key(key, &hit.ip, &hit.user_agent);
         self.sessionizer
             .would_look_up(&visitor)
             .then(|| (hex::encode(visitor), hit.ts - self.timeout))
@@ -345,9 +331,26 @@ impl Pipeline {
             self.skip(reason);
             return Ok(LineOutcome::Skipped);
         }
+        if hit
+            .referrer
+            .as_deref()
+            .is_some_and(|r| !referrer_host_is_text(r))
+        {
+            self.skip("malformed");
+            let reason = ParseError::BadReferrerHost.reason();
+            self.sample(file, line_no, reason, line);
+            return Ok(LineOutcome::Malformed);
+        }
         let day = day_number(hit.ts);
-        let site = self.site.clone();
-        let visitor = visitor_key(self.salt(day), &site, &hit.ip, &hit.user_agent);
+        let horizon = self.salt_horizon();
+        let key = day_key_of(
+            &mut self.day_keys,
+            &mut self.new_salts,
+            &mut self.late_days,
+            (&self.site, horizon),
+            day,
+        );
+        let visitor = visitor_key(key, &hit.ip, &hit.user_agent);
         if self.late_days.contains(&day) {
             self.summary.late += 1;
         }
@@ -374,6 +377,27 @@ impl Pipeline {
 /// Finds a visitor's stored session: `(visitor_key_hex, since) -> session`, the one I/O the
 /// per-line steps need (see [`Pipeline::line`]).
 pub type SessionLookup<'a, E> = dyn FnMut(&str, i64) -> Result<Option<StoredSession>, E> + 'a;
+
+/// The site's key of `day` (days since 1970), from its salt: stored, new (a fresh salt,
+/// listed in `new_salts` to be stored with the next commit) or, for a day before `horizon`
+/// whose salt is gone, one kept in memory only (and the day listed in `late_days`).
+fn day_key_of<'a>(
+    day_keys: &'a mut HashMap<i64, DayKey>,
+    new_salts: &mut Vec<(String, String)>,
+    late_days: &mut HashSet<i64>,
+    (site, horizon): (&str, Option<i64>),
+    day: i64,
+) -> &'a DayKey {
+    day_keys.entry(day).or_insert_with(|| {
+        let fresh = rand::random::<[u8; 32]>();
+        if horizon.is_some_and(|h| day < h) {
+            late_days.insert(day);
+        } else {
+            new_salts.push((day_text(day * 86_400), hex::encode(fresh)));
+        }
+        day_key(&fresh, site)
+    })
+}
 
 /// What became of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

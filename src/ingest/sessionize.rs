@@ -28,13 +28,23 @@ use crate::day::day_text;
 /// Salted hash of (day salt, IP, user agent): the only visitor identity aivis keeps.
 pub type VisitorKey = [u8; 16];
 
-/// Computes the visitor key; the salt belongs to the site and the UTC day of the hit, and the
-/// site is hashed too, so one person visiting two sites has two unrelated keys.
-pub fn visitor_key(salt: &[u8], site: &str, ip: &str, user_agent: &str) -> VisitorKey {
+/// The secret a site's visitor keys of one day are computed with: the day's salt bound to the
+/// site, so one person visiting two sites has two unrelated keys. Computed once per day.
+pub type DayKey = [u8; 32];
+
+/// The day key of `site` from the day's salt.
+pub fn day_key(salt: &[u8], site: &str) -> DayKey {
     let mut hasher = Sha256::new();
     hasher.update(salt);
-    hasher.update(site.as_bytes());
     hasher.update([0u8]);
+    hasher.update(site.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Computes the visitor key: a hash of the site's day key, the IP and the user agent.
+pub fn visitor_key(day_key: &DayKey, ip: &str, user_agent: &str) -> VisitorKey {
+    let mut hasher = Sha256::new();
+    hasher.update(day_key);
     hasher.update(ip.as_bytes());
     hasher.update([0u8]);
     hasher.update(user_agent.as_bytes());
@@ -263,21 +273,18 @@ impl Sessionizer {
         for session in self.finished.drain(..) {
             changes.record(&session, goals, macro_mask);
         }
-        for visitor in self.dirty.drain(..) {
-            let Some(session) = self.open.get_mut(&visitor) else {
-                continue;
-            };
-            if !session.dirty {
-                continue;
+        // When most held sessions changed, one pass over them beats a lookup per change.
+        if self.dirty.len() * 2 >= self.open.len() {
+            self.dirty.clear();
+            for session in self.open.values_mut() {
+                commit_session(&mut changes, session, goals, macro_mask);
             }
-            changes.record(session, goals, macro_mask);
-            session.persisted = Some(Persisted {
-                pageviews: session.pageviews,
-                goals: session.goals,
-                last_hit_at: session.last_hit_at,
-            });
-            session.pending.clear();
-            session.dirty = false;
+        } else {
+            for visitor in self.dirty.drain(..) {
+                if let Some(session) = self.open.get_mut(&visitor) {
+                    commit_session(&mut changes, session, goals, macro_mask);
+                }
+            }
         }
         let horizon = self.latest_ts.saturating_sub(self.timeout);
         self.open.retain(|_, s| s.last_hit_at >= horizon);
@@ -320,6 +327,26 @@ impl Sessionizer {
     pub fn evicted_filter_bytes(&self) -> usize {
         self.evicted.bytes()
     }
+}
+
+/// Records a dirty session's changes and marks it persisted; a clean one is left alone.
+fn commit_session(
+    changes: &mut Changes,
+    session: &mut Session,
+    goals: &CompiledGoals,
+    macro_mask: u64,
+) {
+    if !session.dirty {
+        return;
+    }
+    changes.record(session, goals, macro_mask);
+    session.persisted = Some(Persisted {
+        pageviews: session.pageviews,
+        goals: session.goals,
+        last_hit_at: session.last_hit_at,
+    });
+    session.pending.clear();
+    session.dirty = false;
 }
 
 /// A session row to insert.
@@ -609,22 +636,21 @@ mod tests {
 
     #[test]
     fn visitor_key_depends_on_salt_site_ip_and_agent() {
-        let a = visitor_key(b"salt1", "acme", "1.2.3.4", "UA");
-        assert_eq!(a, visitor_key(b"salt1", "acme", "1.2.3.4", "UA"));
-        assert_ne!(a, visitor_key(b"salt2", "acme", "1.2.3.4", "UA"));
-        assert_ne!(a, visitor_key(b"salt1", "globex", "1.2.3.4", "UA"));
-        assert_ne!(a, visitor_key(b"salt1", "acme", "1.2.3.5", "UA"));
-        assert_ne!(a, visitor_key(b"salt1", "acme", "1.2.3.4", "UA2"));
-        // The separators keep ("1.2.3.4", "5UA") and ("1.2.3.45", "UA") apart, and the site
-        // from the address.
+        let key =
+            |salt: &[u8], site: &str, ip: &str, ua: &str| visitor_key(&day_key(salt, site), ip, ua);
+        let a = key(b"salt1", "acme", "1.2.3.4", "UA");
+        assert_eq!(a, key(b"salt1", "acme", "1.2.3.4", "UA"));
+        assert_ne!(a, key(b"salt2", "acme", "1.2.3.4", "UA"));
+        assert_ne!(a, key(b"salt1", "globex", "1.2.3.4", "UA"));
+        assert_ne!(a, key(b"salt1", "acme", "1.2.3.5", "UA"));
+        assert_ne!(a, key(b"salt1", "acme", "1.2.3.4", "UA2"));
+        // The separators keep ("1.2.3.4", "5UA") and ("1.2.3.45", "UA") apart, and the salt
+        // from the site.
         assert_ne!(
-            visitor_key(b"s", "a", "1.2.3.4", "5UA"),
-            visitor_key(b"s", "a", "1.2.3.45", "UA")
+            key(b"s", "a", "1.2.3.4", "5UA"),
+            key(b"s", "a", "1.2.3.45", "UA")
         );
-        assert_ne!(
-            visitor_key(b"s", "a1", "2.3.4", "UA"),
-            visitor_key(b"s", "a", "12.3.4", "UA")
-        );
+        assert_ne!(day_key(b"s1", "a"), day_key(b"s", "1a"));
     }
 
     #[test]

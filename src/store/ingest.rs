@@ -300,6 +300,19 @@ impl Store {
         Ok(found)
     }
 
+    /// Creates, if missing, the index set-aside sessions are found through. Not a migration:
+    /// its random keys make every insert slower, and only an ingest that sets sessions aside
+    /// (a site with more visitors at once than the session cap) needs it.
+    pub async fn ensure_visitor_index(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "CREATE INDEX IF NOT EXISTS sessions_site_visitor \
+             ON sessions (site, visitor_key, last_hit_at)",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Refreshes PostgreSQL's planner statistics of the sessions table. A flood of new
     /// sessions leaves them stale until autovacuum comes by, and on stale statistics the
     /// planner answers a visitor lookup by walking every recent session of the site instead of

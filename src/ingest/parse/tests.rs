@@ -237,19 +237,22 @@ fn a_nul_byte_in_the_path_is_malformed_in_every_format() {
 }
 
 #[test]
-fn a_referrer_host_that_is_not_text_is_malformed() {
+fn a_referrer_host_that_is_not_text_is_refused() {
+    assert!(referrer_host_is_text(
+        "https://www.example.test/p?q=\u{fffd}"
+    ));
+    assert!(referrer_host_is_text("www.example.test:8080/a:b"));
+    assert!(!referrer_host_is_text("https://ex\u{fffd}ample.test/p"));
+    assert!(!referrer_host_is_text("https://a\u{1}b.test/"));
+    assert!(!referrer_host_is_text("https://a\u{85}b.test/"));
+    assert!(!referrer_host_is_text("android-app://com.\u{7f}x/"));
+    // Invalid bytes decoded lossily land in the host as U+FFFD.
     let raw = b"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"https://ex\xffample.test/p\" \"ua\"";
-    assert_eq!(
-        parse_line(LogFormat::Combined, raw),
-        Err(ParseError::BadReferrerHost)
-    );
-    let escaped = br#"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "https://a\x01b.test/" "ua""#;
-    assert_eq!(
-        parse_line(LogFormat::Combined, escaped),
-        Err(ParseError::BadReferrerHost)
-    );
+    let hit = parse_line(LogFormat::Combined, raw).unwrap();
+    assert!(!referrer_host_is_text(hit.referrer.as_deref().unwrap()));
     // Invalid bytes after the host (a legacy-encoded search term) are the classifier's to
     // decode, not an error.
     let term = b"1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"https://www.baidu.com/s?wd=\xc4\xe3\" \"ua\"";
-    assert!(parse_line(LogFormat::Combined, term).is_ok());
+    let hit = parse_line(LogFormat::Combined, term).unwrap();
+    assert!(referrer_host_is_text(hit.referrer.as_deref().unwrap()));
 }
