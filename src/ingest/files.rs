@@ -444,6 +444,23 @@ fn next_step<'a, R: Read>(
     })
 }
 
+/// A warning when more than half of an input's lines are malformed (a wrong `--format`?).
+fn malformed_warning(summary: &FileSummary) -> Option<String> {
+    (summary.malformed * 2 > summary.lines_read).then(|| {
+        format!(
+            "{} of {} lines are malformed: is this a {} log{}? (see --format)",
+            summary.malformed,
+            summary.lines_read,
+            summary.format,
+            if summary.compressed {
+                " once decompressed"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
 /// The reader thread's side of an ingest: sends batches, waits for commits when it must.
 struct Reader<'a> {
     store: &'a Store,
@@ -515,41 +532,7 @@ impl Reader<'_> {
             ahead: HashMap::new(),
         };
         let mut lines = LineReader::new(reader, MAX_LINE_BYTES);
-        let mut chunk: Vec<(Option<Vec<u8>>, usize)> = Vec::new();
-        loop {
-            if pipeline.may_look_up() {
-                // Visitors may return to sessions set aside in the database: read a stretch
-                // of lines ahead and fetch their sessions in one round trip.
-                chunk.clear();
-                let mut ended = false;
-                while chunk.len() < LOOKAHEAD_LINES {
-                    match next_step(&mut lines, complete, &mut run)? {
-                        Step::Line(text, consumed) => {
-                            chunk.push((text.map(<[u8]>::to_vec), consumed))
-                        }
-                        Step::End => {
-                            ended = true;
-                            break;
-                        }
-                    }
-                }
-                self.fetch_ahead(pipeline, &chunk, &mut run.ahead)?;
-                for (text, consumed) in &chunk {
-                    self.take_line(pipeline, &mut run, text.as_deref(), *consumed)?;
-                }
-                run.ahead.clear();
-                if ended {
-                    break;
-                }
-            } else {
-                match next_step(&mut lines, complete, &mut run)? {
-                    Step::Line(text, consumed) => {
-                        self.take_line(pipeline, &mut run, text, consumed)?
-                    }
-                    Step::End => break,
-                }
-            }
-        }
+        self.read_lines(pipeline, &mut run, &mut lines, complete)?;
         let FileRun {
             mut checkpoint,
             mut summary,
@@ -558,20 +541,46 @@ impl Reader<'_> {
         } = run;
         self.send(pipeline, &mut checkpoint)?;
         progress.finish_and_clear();
-        if summary.malformed * 2 > summary.lines_read {
-            summary.warning = Some(format!(
-                "{} of {} lines are malformed: is this a {} log{}? (see --format)",
-                summary.malformed,
-                summary.lines_read,
-                summary.format,
-                if summary.compressed {
-                    " once decompressed"
-                } else {
-                    ""
-                }
-            ));
-        }
+        summary.warning = malformed_warning(&summary);
         Ok(summary)
+    }
+
+    /// Reads the lines of one input to its end (or to an unterminated last line).
+    fn read_lines<R: Read>(
+        &mut self,
+        pipeline: &mut Pipeline,
+        run: &mut FileRun,
+        lines: &mut LineReader<R>,
+        complete: bool,
+    ) -> Result<()> {
+        let mut chunk: Vec<(Option<Vec<u8>>, usize)> = Vec::new();
+        loop {
+            if !pipeline.may_look_up() {
+                match next_step(lines, complete, run)? {
+                    Step::Line(text, consumed) => self.take_line(pipeline, run, text, consumed)?,
+                    Step::End => return Ok(()),
+                }
+                continue;
+            }
+            // Visitors may return to sessions set aside in the database: read a stretch of
+            // lines ahead and fetch their sessions in one round trip.
+            chunk.clear();
+            let mut ended = false;
+            while chunk.len() < LOOKAHEAD_LINES && !ended {
+                match next_step(lines, complete, run)? {
+                    Step::Line(text, consumed) => chunk.push((text.map(<[u8]>::to_vec), consumed)),
+                    Step::End => ended = true,
+                }
+            }
+            self.fetch_ahead(pipeline, &chunk, &mut run.ahead)?;
+            for (text, consumed) in &chunk {
+                self.take_line(pipeline, run, text.as_deref(), *consumed)?;
+            }
+            run.ahead.clear();
+            if ended {
+                return Ok(());
+            }
+        }
     }
 
     /// Processes one line (None: one too long to read) and commits when the batch is full,
