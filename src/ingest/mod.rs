@@ -1,22 +1,27 @@
 //! Ingest: access-log files to stored sessions, conversions and rollups, exactly once.
 //!
-//! Submodules: [`parse`] (one log line → hit, per format; pure), [`sessionize`] (pageviews →
-//! sessions; pure), [`crawlers`] (AI crawler requests per day, agent and path; pure), [`lines`] (capped line reading), [`pipeline`] (the per-line steps:
-//! filter, visitor key, classify, goals) and [`files`] (inputs, fingerprints, checkpoints and
-//! the reader/committer threads).
+//! Submodules, pure: [`parse`] (one log line → hit, per format), [`sessionize`] (pageviews →
+//! sessions, with the memory cap), [`evicted`] (which visitors may have a session set aside),
+//! [`crawlers`] (AI crawler requests per day, agent and path, and their path budget),
+//! [`pipeline`] (the per-line steps: filter, visitor key and day salts, classify, goals).
+//! With I/O: [`lines`] (capped line reading), `inputs` (files, gzip, streams, fingerprints),
+//! `reader` (the reader thread: checkpoints, batches, set-aside lookups) and [`files`] (the
+//! entry point, [`ingest`], and the committer).
 //!
-//! A file is identified by a fingerprint of its first line, so a grown file continues from its
-//! checkpoint and a rotated file is a new file. Each batch of lines is committed in one
-//! transaction together with the checkpoint that covers it, so a crash at any point neither
-//! loses nor duplicates anything: the next run starts exactly after the last commit. Sessions
-//! still open at a commit are stored and re-read by the next run.
+//! A file is identified by a fingerprint of its content, so a grown file continues from its
+//! checkpoint and a rotated (or compressed) file where it stopped. Each batch of lines is
+//! committed in one transaction together with the checkpoint that covers it, so a crash at any
+//! point neither loses nor duplicates anything: the next run starts exactly after the last
+//! commit. Sessions still open at a commit are stored and re-read by the next run.
 
 pub mod crawlers;
 pub mod evicted;
 pub mod files;
+mod inputs;
 pub mod lines;
 pub mod parse;
 pub mod pipeline;
+mod reader;
 pub mod sessionize;
 
 pub use files::{IngestOptions, Input, ingest};

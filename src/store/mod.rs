@@ -18,7 +18,7 @@
 //! [`READER_ROLE`]. Only SQL that aivis's own tests write uses the unguarded `run_own_sql`.
 //!
 //! Opening: a PostgreSQL server is reached with one connection first, within
-//! [`CONNECT_TIMEOUT`], so a refused or silent server is named at once; a SQLite file is
+//! `CONNECT_TIMEOUT` (5 s), so a refused or silent server is named at once; a SQLite file is
 //! migrated inside one exclusive transaction, so processes opening a new file together do not
 //! race. Write errors are named for what they mean ([`StoreError::on_write`]).
 
@@ -154,7 +154,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
     /// A PostgreSQL server that refuses or does not answer is reported within
-    /// [`CONNECT_TIMEOUT`], with the address and the cause.
+    /// `CONNECT_TIMEOUT` (5 s), with the address and the cause.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let shown = redact_url(url);
@@ -222,7 +222,7 @@ async fn migrate_sqlite(pool: &AnyPool) -> Result<(), sqlx::migrate::MigrateErro
 }
 
 /// One connection to a PostgreSQL server, or why there is none: refused, unknown host or no
-/// answer within [`CONNECT_TIMEOUT`] become [`StoreError::Unreachable`] naming the address;
+/// answer within `CONNECT_TIMEOUT` (5 s) become [`StoreError::Unreachable`] naming the address;
 /// other failures (authentication, a missing database) are handed back as they are.
 async fn first_connection(
     options: &AnyConnectOptions,
