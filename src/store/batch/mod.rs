@@ -1,0 +1,167 @@
+//! Writing one ingest batch: new day salts (and the deletion of salts whose day can no longer
+//! receive sessions), new sessions, updates of sessions that continued, conversions, the daily
+//! rollups (traffic, goals, AI crawlers) and the file checkpoint, all in one transaction, so a
+//! crash loses and duplicates nothing. Before writing, the AI crawler rows are folded into the
+//! per-agent path budget ([`PathBudget`]), loading the paths already stored on first sight.
+//!
+//! The statements and their rows are defined once (`statements`). Two writers run them:
+//! - PostgreSQL (and in-memory SQLite) through sqlx's `Any` pool, like every other query;
+//! - a SQLite file through its own rusqlite connection to the same file (`sqlite_file`).
+//!   Migrations and every read still go through sqlx.
+
+mod sqlite_file;
+mod statements;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use super::ingest::Checkpoint;
+use super::{Store, StoreError};
+use crate::day::{day_number, parse_day};
+use crate::ingest::crawlers::PathBudget;
+use crate::ingest::sessionize::Changes;
+pub use sqlite_file::SqliteFileWriter;
+use statements::{BatchRows, Cell, NEXT_CONVERSION_ID};
+
+/// Writes ingest batches to one database.
+pub struct BatchWriter {
+    site: Arc<str>,
+    /// For reads outside the write transaction (the stored crawler paths).
+    store: Store,
+    paths: PathBudget,
+    target: Target,
+}
+
+/// What a commit did besides writing the batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// AI crawler requests counted under `(other)` (the agent's path budget was spent).
+    pub crawler_requests_folded: u64,
+}
+
+enum Target {
+    /// Through the sqlx pool (PostgreSQL, in-memory SQLite).
+    Pool(Store),
+    /// Through a direct connection to a SQLite file; blocking, so each commit runs on a
+    /// blocking thread and hands the connection back (None while it is away).
+    SqliteFile(Option<SqliteFileWriter>),
+}
+
+impl Store {
+    /// A writer of `site`'s ingest batches: a direct connection for a SQLite file, else the
+    /// pool.
+    pub fn batch_writer(&self, site: &str) -> Result<BatchWriter, StoreError> {
+        let target = match &self.sqlite_file {
+            Some(path) => Target::SqliteFile(Some(SqliteFileWriter::open(path)?)),
+            None => Target::Pool(self.clone()),
+        };
+        Ok(BatchWriter {
+            site: site.into(),
+            store: self.clone(),
+            paths: PathBudget::default(),
+            target,
+        })
+    }
+}
+
+impl BatchWriter {
+    /// Writes one batch and its checkpoint in a single transaction.
+    pub async fn commit(
+        &mut self,
+        mut changes: Changes,
+        checkpoint: Checkpoint,
+    ) -> Result<Committed, StoreError> {
+        let folded = self.fold_crawler_paths(&mut changes).await?;
+        let committed = Committed {
+            crawler_requests_folded: folded,
+        };
+        let written = match &mut self.target {
+            Target::Pool(store) => {
+                commit_through_pool(store, &self.site, &changes, &checkpoint).await
+            }
+            Target::SqliteFile(slot) => {
+                let mut writer = slot.take().ok_or(StoreError::WriterLost)?;
+                let site = Arc::clone(&self.site);
+                let (writer, result) = tokio::task::spawn_blocking(move || {
+                    let result = writer.commit(&site, &changes, &checkpoint);
+                    (writer, result)
+                })
+                .await
+                .map_err(|_| StoreError::WriterLost)?;
+                *slot = Some(writer);
+                result
+            }
+        };
+        written.map_err(StoreError::on_write)?;
+        Ok(committed)
+    }
+
+    /// Folds the batch's AI crawler rows into the path budget, loading the paths stored for
+    /// each (day, agent) the first time it appears. Only this writer adds paths of its site,
+    /// so what was read once stays true.
+    async fn fold_crawler_paths(&mut self, changes: &mut Changes) -> Result<u64, StoreError> {
+        if changes.crawlers.is_empty() {
+            return Ok(0);
+        }
+        for (day, agent) in self.paths.unloaded(&changes.crawlers) {
+            let stored = self.store.crawler_paths(&self.site, &day, agent).await?;
+            self.paths.load(day, agent, stored);
+        }
+        let (rows, folded) = self.paths.fold(std::mem::take(&mut changes.crawlers));
+        // Keep the paths of the last few days only (memory); older ones reload if needed.
+        if let Some(latest) = rows.iter().filter_map(|(k, _)| parse_day(&k.day)).max() {
+            let keep_from = crate::day::day_text((day_number(latest) - 2) * 86_400);
+            self.paths.forget_before(&keep_from);
+        }
+        changes.crawlers = rows;
+        Ok(folded)
+    }
+}
+async fn commit_through_pool(
+    store: &Store,
+    site: &str,
+    changes: &Changes,
+    checkpoint: &Checkpoint,
+) -> Result<(), StoreError> {
+    let mut tx = store.pool.begin().await?;
+    let first_conversion_id = if BatchRows::needs_conversion_ids(changes) {
+        sqlx::query(NEXT_CONVERSION_ID)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("next")?
+    } else {
+        0
+    };
+    let rows = BatchRows::new(site, changes, checkpoint, first_conversion_id);
+    for (sql, cells) in rows.statements(store.backend) {
+        execute(&mut tx, sql.into_owned(), cells).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn execute(
+    tx: &mut Transaction<'static, Any>,
+    sql: String,
+    cells: &[Cell<'_>],
+) -> Result<(), StoreError> {
+    use sqlx::Arguments;
+    let mut args = AnyArguments::default();
+    for cell in cells {
+        let added = match *cell {
+            Cell::Int(value) => args.add(value),
+            Cell::Text(text) => args.add(text),
+            Cell::Null => args.add(None::<String>),
+            Cell::NullInt => args.add(None::<i64>),
+        };
+        added.map_err(|e| StoreError::Sql(sqlx::Error::Encode(e)))?;
+    }
+    sqlx::query_with(AssertSqlSafe(sql), args)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
