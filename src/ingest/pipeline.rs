@@ -21,7 +21,7 @@ use super::sessionize::{
     Changes, DayKey, HeldStats, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer,
     VisitorKey, day_key, visitor_key,
 };
-use crate::classify::{BotCache, Classifier, cap, is_asset};
+use crate::classify::{BotAgent, BotCache, Classifier, cap, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
 use crate::day::{day_number, day_text, parse_day};
 use crate::store::StoredSession;
@@ -208,9 +208,13 @@ impl Pipeline {
     /// Evicts committed sessions until at most `target` are held (see
     /// [`Sessionizer::evict_to`]): call it only once every batch taken so far is committed.
     pub fn evict_to(&mut self, target: usize) -> usize {
-        let evicted = self.sessionizer.evict_to(target);
+        self.sessionizer.evict_to(target)
+    }
+
+    /// The summary of the whole ingest, once every line is read.
+    pub fn into_summary(mut self) -> IngestSummary {
         self.summary.memory = self.sessionizer.held_stats().into();
-        evicted
+        self.summary
     }
 
     /// Everything to write since the last call.
@@ -220,7 +224,6 @@ impl Pipeline {
         changes.forget_salts_before = self.salt_horizon().map(|day| day_text(day * 86_400));
         changes.crawlers = self.crawlers.take();
         self.summary.conversions += changes.conversions.len() as u64;
-        self.summary.memory = self.sessionizer.held_stats().into();
         changes
     }
 
@@ -269,6 +272,15 @@ impl Pipeline {
         }
     }
 
+    /// The bot behind a hit's user agent, when its format has one.
+    fn bot_of(&mut self, hit: &Hit<'_>) -> Option<BotAgent> {
+        if self.format.has_user_agent() {
+            self.bots.bot(&hit.user_agent)
+        } else {
+            None
+        }
+    }
+
     /// Whether lines may need their visitor's set-aside session (some were set aside).
     pub fn may_look_up(&self) -> bool {
         self.sessionizer.may_look_up()
@@ -280,11 +292,7 @@ impl Pipeline {
     /// sessions, so nothing is looked up for it).
     pub fn lookup_ahead(&mut self, line: &[u8]) -> Option<(String, i64)> {
         let hit = parse_line(self.format, line).ok()?;
-        let bot = if self.format.has_user_agent() {
-            self.bots.bot(&hit.user_agent)
-        } else {
-            None
-        };
+        let bot = self.bot_of(&hit);
         if not_a_pageview(&hit, bot.is_some()).is_some() {
             return None;
         }
@@ -317,11 +325,7 @@ impl Pipeline {
         // The tenant's timestamps are data: the horizon follows the log, not the wall clock.
         let hit_ts = hit.ts;
         self.note_time(hit_ts);
-        let bot = if self.format.has_user_agent() {
-            self.bots.bot(&hit.user_agent)
-        } else {
-            None
-        };
+        let bot = self.bot_of(&hit);
         if let Some(agent) = bot.filter(|agent| agent.purpose.is_some()) {
             let path = landing_path(&hit.target);
             self.crawlers
@@ -351,7 +355,7 @@ impl Pipeline {
             day,
         );
         let visitor = visitor_key(key, &hit.ip, &hit.user_agent);
-        if self.late_days.contains(&day) {
+        if !self.late_days.is_empty() && self.late_days.contains(&day) {
             self.summary.late += 1;
         }
         let goals = self.goals.matches(&hit.target);

@@ -146,7 +146,7 @@ impl Reader<'_> {
             let file_summary = self.read_input(&mut pipeline, input)?;
             pipeline.summary.files.push(file_summary);
         }
-        Ok(pipeline.summary)
+        Ok(pipeline.into_summary())
     }
 
     fn read_input(&mut self, pipeline: &mut Pipeline, input: OpenInput) -> Result<FileSummary> {
