@@ -14,6 +14,8 @@
 //!   table/CSV/JSON output.
 //! - [`demo`]: the sample-traffic generator with ground truth, and `aivis demo`.
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
+//! - [`error`]: the kinds of failure (usage, not found, conflict, unavailable, internal) every
+//!   library error maps to; `app` turns them into exit codes.
 
 pub mod analysis;
 pub mod app;
@@ -23,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod day;
 pub mod demo;
+pub mod error;
 pub mod ingest;
 pub mod report;
 pub mod store;

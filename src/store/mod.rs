@@ -136,6 +136,29 @@ impl StoreError {
     }
 }
 
+impl crate::error::HasKind for StoreError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            StoreError::UnsupportedUrl { .. } | StoreError::Refused(_) => ErrorKind::Usage,
+            StoreError::Connect { .. }
+            | StoreError::Unreachable { .. }
+            | StoreError::Timeout { .. }
+            | StoreError::DiskFull(_) => ErrorKind::Unavailable,
+            StoreError::Sql(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
+                ErrorKind::Unavailable
+            }
+            StoreError::Conflict(_) => ErrorKind::Conflict,
+            StoreError::Migrate { .. }
+            | StoreError::Sql(_)
+            | StoreError::Sqlite(_)
+            | StoreError::WriterLost
+            | StoreError::ReaderLost
+            | StoreError::Corrupt(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 /// SQLite's SQLITE_FULL (13) and PostgreSQL's disk_full (53100) and its kin (class 53:
 /// insufficient resources, out of memory aside).
 fn is_disk_full_code(code: &str) -> bool {
