@@ -22,6 +22,18 @@ pub fn day_text(ts: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC` of `ts`, for messages.
+pub fn time_text(ts: i64) -> String {
+    let seconds = ts.rem_euclid(SECONDS_PER_DAY);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        day_text(ts),
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
 /// Unix seconds of midnight UTC starting the day `text` (`YYYY-MM-DD`), or None if invalid.
 pub fn parse_day(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
@@ -78,6 +90,12 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_for_messages_are_utc_with_seconds() {
+        assert_eq!(time_text(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(time_text(1_764_098_461), "2025-11-25 19:21:01 UTC");
+    }
 
     #[test]
     fn known_days() {

@@ -83,7 +83,7 @@ pub fn classify_lines(
                     }
                 }
             }
-            LineEvent::TooLong { .. } => write_error(
+            LineEvent::TooLong { .. } | LineEvent::UnterminatedTooLong { .. } => write_error(
                 &mut answer,
                 &format!("line {line_no}: longer than {MAX_REQUEST_BYTES} bytes"),
             )?,

@@ -4,6 +4,7 @@
 
 mod checks;
 mod classify;
+mod progress;
 mod report;
 
 use std::collections::BTreeMap;
@@ -14,11 +15,12 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, ForgetArgs, IngestArgs, InitArgs, LogFormatArg, QueryArgs};
 use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings};
+use crate::error::{ErrorKind, HasKind};
 use crate::ingest::parse::LogFormat;
-use crate::ingest::{FormatChoice, IngestOptions, IngestSummary, Input, ingest};
+use crate::ingest::{FormatChoice, IngestError, IngestOptions, IngestSummary, Input, ingest};
 use crate::report::ReportError;
 use crate::report::library::{LIBRARY, QueryFile};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// A mistake in how aivis was called or configured (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -51,17 +53,33 @@ pub fn describe_error(err: &anyhow::Error) -> String {
     text
 }
 
-/// Exit code for an error: 2 for usage and config mistakes, 1 for the rest.
+/// The kind of an error: that of the first cause in its chain that knows its kind (usage
+/// and config mistakes are `Usage`); `Internal` when none does.
+pub fn error_kind(err: &anyhow::Error) -> ErrorKind {
+    for cause in err.chain() {
+        if cause.is::<UsageError>() || cause.is::<ConfigError>() {
+            return ErrorKind::Usage;
+        }
+        if let Some(report) = cause.downcast_ref::<ReportError>() {
+            if matches!(report, ReportError::Usage(_)) {
+                return ErrorKind::Usage;
+            }
+            continue;
+        }
+        if let Some(ingest) = cause.downcast_ref::<IngestError>() {
+            return ingest.kind();
+        }
+        if let Some(store) = cause.downcast_ref::<StoreError>() {
+            return store.kind();
+        }
+    }
+    ErrorKind::Internal
+}
+
+/// Exit code for an error: 2 for usage and config mistakes (and unknown names), 1 for the
+/// rest (see [`ErrorKind::exit_code`]).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    let usage = err.chain().any(|cause| {
-        cause.is::<UsageError>()
-            || cause.is::<ConfigError>()
-            || matches!(
-                cause.downcast_ref::<ReportError>(),
-                Some(ReportError::Usage(_))
-            )
-    });
-    if usage { 2 } else { 1 }
+    error_kind(err).exit_code()
 }
 
 /// Runs one parsed command line.
@@ -193,7 +211,9 @@ async fn run_ingest(settings: &Settings, args: &IngestArgs) -> Result<()> {
     let options = IngestOptions {
         format: format_choice(args.format),
         batch_lines: args.batch_lines,
-        progress: std::io::stderr().is_terminal(),
+        progress: std::io::stderr().is_terminal().then(|| {
+            crate::ingest::ProgressObserver(std::sync::Arc::new(progress::ProgressBar::default()))
+        }),
         max_held_sessions: args.max_held_sessions,
         salt_retention_days: settings.salt_retention_days,
     };

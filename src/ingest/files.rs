@@ -1,22 +1,59 @@
-//! An ingest's two halves: a blocking reader thread (`reader`) that reads the inputs
+//! An ingest's two halves: a blocking reader thread (`reader`) that opens and reads the inputs
 //! (`inputs`) from their checkpoints and runs the [`Pipeline`],
 //! and an async committer that writes each batch and its checkpoint in one transaction. The
 //! two overlap through a channel of two batches, so parsing the next batch runs while the
 //! database writes the last one; the committer announces each committed batch on a watch
 //! channel the reader waits on when it must see its own writes.
+//!
+//! An ingest holds the site's lease (`ingest:<site>`) from start to end, so a second ingest of
+//! the same site, in this process or another, is refused at once ([`IngestError::AlreadyRunning`])
+//! while ingests of other sites run side by side. Session ids are reserved from the database in
+//! blocks as sessions start.
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow};
+use std::sync::Arc;
+
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 
+use super::error::IngestError;
 pub use super::inputs::Input;
 use super::inputs::OpenInput;
 use super::pipeline::{FormatChoice, IngestSummary, Pipeline};
-use super::reader::{Batch, Reader};
+use super::reader::{Batch, Reader, SESSION_IDS_PER_RESERVATION};
 use crate::config::SiteConfig;
-use crate::store::{BatchWriter, Store};
+use crate::store::{BatchWriter, Lease, Store, StoreError};
+
+type Result<T> = std::result::Result<T, IngestError>;
+
+/// Told how far an ingest has read, so a caller can show progress (the CLI draws a bar).
+pub trait Progress: Send + Sync {
+    /// Reading of an input starts: its name, its size in bytes when known, and the byte
+    /// reading starts at (its checkpoint).
+    fn start_input(&self, name: &str, size: Option<u64>, start: u64);
+    /// Reading reached byte `position` of the current input.
+    fn advance(&self, position: u64);
+    /// The current input is read to its end.
+    fn finish_input(&self);
+}
+
+/// A [`Progress`] observer, shared with the reader thread.
+#[derive(Clone)]
+pub struct ProgressObserver(pub Arc<dyn Progress>);
+
+impl std::fmt::Debug for ProgressObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressObserver")
+    }
+}
+
+impl std::ops::Deref for ProgressObserver {
+    type Target = dyn Progress;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
 
 /// How to run an ingest.
 #[derive(Debug, Clone)]
@@ -24,8 +61,8 @@ pub struct IngestOptions {
     pub format: FormatChoice,
     /// Lines per committed batch.
     pub batch_lines: u64,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
+    /// Told how far reading has come (None: nobody is watching).
+    pub progress: Option<ProgressObserver>,
     /// Most sessions held in memory; beyond it the oldest committed ones are set aside to
     /// the database (and found again when their visitor returns).
     pub max_held_sessions: usize,
@@ -39,7 +76,7 @@ impl Default for IngestOptions {
         IngestOptions {
             format: FormatChoice::Auto,
             batch_lines: 20_000,
-            progress: false,
+            progress: None,
             max_held_sessions: DEFAULT_MAX_HELD_SESSIONS,
             salt_retention_days: crate::config::DEFAULT_SALT_RETENTION_DAYS,
         }
@@ -51,44 +88,111 @@ pub const DEFAULT_MAX_HELD_SESSIONS: usize = 50_000;
 /// Log lines may be slightly out of order; sessions this close to the end are re-read too.
 const RESUME_SLACK_SECONDS: i64 = 300;
 
-/// Ingests `inputs` for `site`, committing batch by batch; returns the summary.
+/// The lease an ingest of `site` holds.
+pub fn lease_name(site: &str) -> String {
+    format!("ingest:{site}")
+}
+
+/// Ingests `inputs` for `site`, committing batch by batch; returns the summary. Fails at once
+/// with [`IngestError::AlreadyRunning`] while another ingest of the site runs.
 pub async fn ingest(
     store: &Store,
     site: &SiteConfig,
     inputs: Vec<Input>,
     options: IngestOptions,
 ) -> Result<IngestSummary> {
+    let lease = store
+        .take_lease(&lease_name(&site.name))
+        .await
+        .map_err(|err| match err {
+            StoreError::LeaseHeld { holder, .. } => IngestError::AlreadyRunning {
+                site: site.name.clone(),
+                holder,
+            },
+            other => IngestError::store("taking the ingest lease")(other),
+        })?;
+    let lease = Arc::new(lease);
+    let result = ingest_holding(store, site, inputs, options, &lease).await;
+    if let Some(lease) = Arc::into_inner(lease) {
+        let released = lease
+            .release()
+            .await
+            .map_err(IngestError::store("releasing the ingest lease"));
+        if result.is_ok() {
+            released?;
+        }
+    }
+    result
+}
+
+async fn ingest_holding(
+    store: &Store,
+    site: &SiteConfig,
+    inputs: Vec<Input>,
+    options: IngestOptions,
+    lease: &Arc<Lease>,
+) -> Result<IngestSummary> {
     let started = Instant::now();
-    let opened = inputs
-        .into_iter()
-        .map(OpenInput::open)
-        .collect::<Result<Vec<_>>>()?;
-    let latest = store.latest_hit(&site.name).await?;
+    // Opening reads each file's first 4 KiB (and may wait on a pipe): not on the runtime.
+    let opened = tokio::task::spawn_blocking(move || {
+        inputs
+            .into_iter()
+            .map(OpenInput::open)
+            .collect::<Result<Vec<_>>>()
+    })
+    .await
+    .map_err(|err| IngestError::Internal(format!("opening the inputs failed: {err}")))??;
+    let doing = IngestError::store;
+    let latest = store
+        .latest_hit(&site.name)
+        .await
+        .map_err(doing("reading the latest stored hit"))?;
     let mut pipeline = Pipeline::new(
         site,
-        store.next_session_id().await?,
-        store.day_salts(&site.name).await?,
+        store
+            .day_salts(&site.name)
+            .await
+            .map_err(doing("reading day salts"))?,
         options.salt_retention_days,
         latest,
-    )
-    .map_err(|message| anyhow!("site {:?}: {message}", site.name))?;
+    )?;
+    pipeline.add_session_ids(
+        store
+            .reserve_session_ids(SESSION_IDS_PER_RESERVATION)
+            .await
+            .map_err(doing("reserving session ids"))?,
+    );
     if let Some(latest) = latest {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
         let since = latest - timeout - RESUME_SLACK_SECONDS;
         let held = (options.max_held_sessions / 2).max(1) as i64;
-        pipeline.resume(store.recent_sessions(&site.name, since, held).await?);
+        pipeline.resume(
+            store
+                .recent_sessions(&site.name, since, held)
+                .await
+                .map_err(doing("reading open sessions"))?,
+        );
         store
             .older_recent_session_keys(&site.name, since, held, &mut |key, last_hit| {
                 pipeline.remember_stored(key, last_hit)
             })
-            .await?;
+            .await
+            .map_err(doing("reading open sessions"))?;
     }
     if pipeline.may_look_up() {
         // More sessions were left open than are held: the rest are looked up.
-        store.ensure_visitor_index().await?;
-        store.refresh_session_statistics().await?;
+        store
+            .ensure_visitor_index()
+            .await
+            .map_err(doing("indexing set-aside sessions"))?;
+        store
+            .refresh_session_statistics()
+            .await
+            .map_err(doing("indexing set-aside sessions"))?;
     }
-    let writer = store.batch_writer(&site.name)?;
+    let writer = store
+        .batch_writer(&site.name)
+        .map_err(doing("opening the batch writer"))?;
     let (sender, receiver) = mpsc::channel::<Batch>(2);
     let (committed_tx, committed_rx) = watch::channel(0u64);
     let reader_store = store.clone();
@@ -105,10 +209,13 @@ pub async fn ingest(
         };
         reader.read_all(pipeline, opened)
     });
-    let committed = commit_batches(writer, receiver, committed_tx).await;
-    let read = reader.await.context("the reader thread failed")?;
+    let committed = commit_batches(writer, receiver, committed_tx, &site.name, lease).await;
+    let read = reader
+        .await
+        .map_err(|err| IngestError::Internal(format!("the reader thread failed: {err}")));
+    // The committer's error explains a reader that stopped because the committer did.
     let folded = committed?;
-    let mut summary = read?;
+    let mut summary = read??;
     summary.crawler_requests_folded = folded;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.lines_per_second = if summary.seconds > 0.0 {
@@ -120,11 +227,13 @@ pub async fn ingest(
 }
 
 /// Commits batches in order and announces each committed `seq`; returns the AI crawler
-/// requests folded under `(other)`.
+/// requests folded under `(other)`. Stops, committing nothing more, if the lease was lost.
 async fn commit_batches(
     mut writer: BatchWriter,
     mut receiver: mpsc::Receiver<Batch>,
     committed: watch::Sender<u64>,
+    site: &str,
+    lease: &Lease,
 ) -> Result<u64> {
     let mut folded = 0;
     while let Some(Batch {
@@ -133,14 +242,17 @@ async fn commit_batches(
         seq,
     }) = receiver.recv().await
     {
-        let context = format!(
+        if lease.is_lost() {
+            return Err(IngestError::LeaseLost { site: site.into() });
+        }
+        let doing = format!(
             "committing {} up to byte {}",
             checkpoint.path, checkpoint.byte_offset
         );
         folded += writer
             .commit(changes, checkpoint)
             .await
-            .context(context)?
+            .map_err(IngestError::store(doing))?
             .crawler_requests_folded;
         committed.send_replace(seq);
     }

@@ -12,8 +12,9 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow};
 use sha2::{Digest, Sha256};
+
+use super::error::IngestError;
 
 /// Bytes read from the start of an input to fingerprint it and detect its format.
 const HEAD_BYTES: usize = 64 * 1024;
@@ -77,28 +78,27 @@ fn is_gzip(head: &[u8]) -> bool {
 }
 
 impl OpenInput {
-    pub(super) fn open(input: Input) -> Result<OpenInput> {
+    pub(super) fn open(input: Input) -> Result<OpenInput, IngestError> {
         let path = match &input {
             Input::Stdin => return OpenInput::stream(input, Box::new(io::stdin())),
             Input::File(path) => path.clone(),
         };
-        let mut file =
-            File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let name = path.display().to_string();
+        let mut file = File::open(&path).map_err(IngestError::io("cannot open", &name))?;
         let metadata = file
             .metadata()
-            .with_context(|| format!("cannot read {}", path.display()))?;
+            .map_err(IngestError::io("cannot read", &name))?;
         if metadata.is_dir() {
-            return Err(anyhow!("{} is a directory, not a log file", path.display()));
+            return Err(IngestError::NotAFile { input: name });
         }
         if !metadata.is_file() {
             // A pipe (`<(zcat x.gz)`), a FIFO or a device: read it as a stream.
             return OpenInput::stream(input, Box::new(file));
         }
-        let head =
-            read_head(&mut file).with_context(|| format!("cannot read {}", path.display()))?;
+        let head = read_head(&mut file).map_err(IngestError::io("cannot read", &name))?;
         if is_gzip(&head) {
             file.seek(SeekFrom::Start(0))
-                .with_context(|| format!("cannot read {}", path.display()))?;
+                .map_err(IngestError::io("cannot read", &name))?;
             return OpenInput::stream(input, Box::new(file));
         }
         Ok(OpenInput {
@@ -113,9 +113,9 @@ impl OpenInput {
     }
 
     /// A stream read from its start; gzip is detected and decompressed.
-    fn stream(input: Input, mut reader: Box<dyn Read + Send>) -> Result<OpenInput> {
+    fn stream(input: Input, mut reader: Box<dyn Read + Send>) -> Result<OpenInput, IngestError> {
         let name = input.display();
-        let head = read_head(&mut reader).with_context(|| format!("cannot read {name}"))?;
+        let head = read_head(&mut reader).map_err(IngestError::io("cannot read", &name))?;
         let rejoined: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(reader));
         let mut probe = BufReader::new(rejoined);
         let compressed = is_gzip(io::BufRead::fill_buf(&mut probe).unwrap_or_default());
@@ -124,8 +124,10 @@ impl OpenInput {
         } else {
             Box::new(probe)
         };
-        let head = read_head(&mut reader)
-            .with_context(|| format!("cannot read {name}{}", gzip_hint(compressed)))?;
+        let head = read_head(&mut reader).map_err(IngestError::io(
+            "cannot read",
+            format!("{name}{}", gzip_hint(compressed)),
+        ))?;
         Ok(OpenInput {
             input,
             head,
@@ -186,20 +188,24 @@ impl OpenInput {
     }
 
     /// A reader positioned at `offset`, or None if the input is shorter than that.
-    pub(super) fn reader_from(self, offset: u64) -> Result<Option<Box<dyn Read + Send>>> {
+    pub(super) fn reader_from(
+        self,
+        offset: u64,
+    ) -> Result<Option<Box<dyn Read + Send>>, IngestError> {
         let name = self.input.display();
         if let Some(mut file) = self.seekable {
             if self.size.is_some_and(|size| size < offset) {
                 return Ok(None);
             }
             file.seek(SeekFrom::Start(offset))
-                .with_context(|| format!("cannot seek in {name}"))?;
+                .map_err(IngestError::io("cannot seek in", &name))?;
             return Ok(Some(Box::new(file)));
         }
         let mut reader: Box<dyn Read + Send> =
             Box::new(io::Cursor::new(self.head).chain(self.reader));
-        let skipped = io::copy(&mut (&mut reader).take(offset), &mut io::sink())
-            .with_context(|| format!("reading {name}{}", gzip_hint(self.compressed)))?;
+        let skipped = io::copy(&mut (&mut reader).take(offset), &mut io::sink()).map_err(
+            IngestError::io("reading", format!("{name}{}", gzip_hint(self.compressed))),
+        )?;
         Ok((skipped == offset).then_some(reader))
     }
 }

@@ -13,6 +13,9 @@ pub enum LineEvent<'a> {
     TooLong { consumed: usize },
     /// Bytes after the last newline at end of input.
     Unterminated { text: &'a [u8] },
+    /// More bytes than the cap after the last newline at end of input: a line still being
+    /// written (kept for the next run) or a final over-long line without its newline.
+    UnterminatedTooLong { len: usize },
 }
 
 /// Reads lines of at most `max_line` bytes.
@@ -103,7 +106,7 @@ impl<R: Read> LineReader<R> {
             self.start = 0;
             self.end = 0;
             if self.eof {
-                return Ok(LineEvent::TooLong { consumed });
+                return Ok(LineEvent::UnterminatedTooLong { len: consumed });
             }
             self.fill()?;
         }
@@ -126,6 +129,7 @@ mod tests {
                 LineEvent::Unterminated { text } => {
                     format!("tail:{}", String::from_utf8_lossy(text))
                 }
+                LineEvent::UnterminatedTooLong { len } => format!("long-tail:{len}"),
             });
         }
         out
@@ -150,7 +154,10 @@ mod tests {
     #[test]
     fn long_line_reaching_end_of_input() {
         let input = vec![b'y'; 3000];
-        assert_eq!(collect(&input, 100), vec!["long:3000"]);
+        assert_eq!(collect(&input, 100), vec!["long-tail:3000"]);
+        let mut input = b"ok\n".to_vec();
+        input.extend(vec![b'y'; 300_000]);
+        assert_eq!(collect(&input, 100), vec!["line:ok:3", "long-tail:300000"]);
     }
 
     #[test]

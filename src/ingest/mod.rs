@@ -6,7 +6,8 @@
 //! [`pipeline`] (the per-line steps: filter, visitor key and day salts, classify, goals).
 //! With I/O: [`lines`] (capped line reading), `inputs` (files, gzip, streams, fingerprints),
 //! `reader` (the reader thread: checkpoints, batches, set-aside lookups) and [`files`] (the
-//! entry point, [`ingest`], and the committer).
+//! entry point, [`ingest`], the site's lease, the committer, and the [`Progress`] observer
+//! a caller may pass). Failures are [`IngestError`]s, each with its kind.
 //!
 //! A file is identified by a fingerprint of its content, so a grown file continues from its
 //! checkpoint and a rotated (or compressed) file where it stopped. Each batch of lines is
@@ -15,6 +16,7 @@
 //! commit. Sessions still open at a commit are stored and re-read by the next run.
 
 pub mod crawlers;
+mod error;
 pub mod evicted;
 pub mod files;
 mod inputs;
@@ -24,5 +26,6 @@ pub mod pipeline;
 mod reader;
 pub mod sessionize;
 
-pub use files::{IngestOptions, Input, ingest};
+pub use error::IngestError;
+pub use files::{IngestOptions, Input, Progress, ProgressObserver, ingest, lease_name};
 pub use pipeline::{FormatChoice, IngestSummary, MalformedSample};

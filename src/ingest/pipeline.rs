@@ -16,10 +16,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::crawlers::CrawlerTally;
+use super::error::IngestError;
 use super::parse::{Hit, LogFormat, ParseError, parse_line, referrer_host_is_text};
 use super::sessionize::{
-    Changes, DayKey, HeldStats, MAX_PATH_BYTES, Persisted, Session, SessionStart, Sessionizer,
-    VisitorKey, day_key, visitor_key,
+    Changes, DayKey, HeldStats, MAX_PATH_BYTES, NoSessionIds, Persisted, Session, SessionStart,
+    Sessionizer, VisitorKey, day_key, visitor_key,
 };
 use crate::classify::{BotAgent, BotCache, Classifier, cap, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
@@ -139,26 +140,32 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// `next_id`: first free session id; `timeout` from the site's config.
+    /// `timeout` from the site's config; session ids are added with
+    /// [`Pipeline::add_session_ids`] (at least one must be left before each line).
     /// `salts`: the site's stored day salts, by `YYYY-MM-DD`; `salt_retention_days`: days a
     /// salt is kept (at least 1); `latest_stored`: the site's latest stored hit time. The error
     /// names the config key at fault (a goal regex or source rule; validated configs have none).
     pub fn new(
         site: &SiteConfig,
-        next_id: i64,
         salts: HashMap<String, Vec<u8>>,
         salt_retention_days: u32,
         latest_stored: Option<i64>,
-    ) -> Result<Pipeline, String> {
+    ) -> Result<Pipeline, IngestError> {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
+        let bad_config = |key: String, message: String| IngestError::SiteConfig {
+            site: site.name.clone(),
+            key,
+            message,
+        };
         Ok(Pipeline {
             site: site.name.clone(),
             format: LogFormat::Combined,
             classifier: site
                 .classifier()
-                .map_err(|(key, message)| format!("{key}: {message}"))?,
-            goals: CompiledGoals::new(&site.goals).map_err(|err| format!("goals: {err}"))?,
-            sessionizer: Sessionizer::new(timeout, next_id),
+                .map_err(|(key, message)| bad_config(key, message))?,
+            goals: CompiledGoals::new(&site.goals)
+                .map_err(|err| bad_config("goals".into(), err.to_string()))?,
+            sessionizer: Sessionizer::new(timeout, 0..0),
             day_keys: salts
                 .into_iter()
                 .filter_map(|(day, salt)| {
@@ -177,6 +184,18 @@ impl Pipeline {
                 ..IngestSummary::default()
             },
         })
+    }
+
+    /// Reserved session ids left.
+    pub fn session_ids_left(&self) -> u64 {
+        self.sessionizer.ids_left()
+    }
+
+    /// Adds session ids reserved from the database.
+    pub fn add_session_ids(&mut self, ids: impl IntoIterator<Item = std::ops::Range<i64>>) {
+        for run in ids {
+            self.sessionizer.add_ids(run);
+        }
     }
 
     pub fn set_format(&mut self, format: LogFormat) {
@@ -306,7 +325,7 @@ impl Pipeline {
     /// Processes one log line. `lookup(visitor_key_hex, since)` finds a visitor's stored
     /// session with a last hit at or after `since`; it is called only for visitors whose
     /// session may have been set aside to the database, and its error ends the line.
-    pub fn line<E>(
+    pub fn line<E: From<NoSessionIds>>(
         &mut self,
         file: &str,
         line_no: u64,
@@ -367,7 +386,7 @@ impl Pipeline {
             &hit.target,
             goals,
             || session_start(classifier, &hit),
-            |since| {
+            |since| -> Result<Option<Session>, E> {
                 let stored = lookup(&hex::encode(visitor), since)?;
                 Ok(stored.and_then(|s| to_session(compiled, s)))
             },

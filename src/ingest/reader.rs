@@ -13,10 +13,10 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use anyhow::{Context, Result, anyhow};
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 
+use super::error::IngestError;
 use super::files::IngestOptions;
 use super::inputs::{Fingerprint, OpenInput, gzip_hint};
 use super::lines::{LineEvent, LineReader};
@@ -24,6 +24,11 @@ use super::parse::{LogFormat, MAX_LINE_BYTES, detect_format};
 use super::pipeline::{FileSummary, FormatChoice, IngestSummary, LineOutcome, Pipeline};
 use super::sessionize::Changes;
 use crate::store::{Checkpoint, Store, StoredSession};
+
+type Result<T> = std::result::Result<T, IngestError>;
+
+/// Session ids reserved from the database at a time.
+pub(super) const SESSION_IDS_PER_RESERVATION: u32 = 4096;
 
 /// The held-session count is checked every this many lines.
 const HELD_CHECK_LINES: u64 = 1024;
@@ -44,11 +49,8 @@ fn choose_format(choice: FormatChoice, head: &[u8], name: &str) -> Result<LogFor
                 .filter(|l| !l.is_empty())
                 .take(20)
                 .collect();
-            detect_format(&lines).ok_or_else(|| {
-                anyhow!(
-                    "{name}: cannot detect the log format from its first lines; \
-                     pass --format (combined, common, vhost_combined, nginx_json, caddy_json)"
-                )
+            detect_format(&lines).ok_or_else(|| IngestError::UnknownFormat {
+                input: name.to_string(),
             })
         }
     }
@@ -67,7 +69,6 @@ struct FileRun {
     checkpoint: Checkpoint,
     summary: FileSummary,
     since_commit: u64,
-    progress: indicatif::ProgressBar,
     ahead: Prefetched,
 }
 
@@ -84,9 +85,10 @@ fn next_step<'a, R: Read>(
     complete: bool,
     run: &mut FileRun,
 ) -> Result<Step<'a>> {
-    let event = lines
-        .next_line()
-        .with_context(|| format!("reading {}{}", run.name, gzip_hint(run.summary.compressed)))?;
+    let event = lines.next_line().map_err(IngestError::io(
+        "reading",
+        format!("{}{}", run.name, gzip_hint(run.summary.compressed)),
+    ))?;
     Ok(match event {
         None => Step::End,
         Some(LineEvent::Line { text, consumed }) => Step::Line(Some(text), consumed),
@@ -94,6 +96,13 @@ fn next_step<'a, R: Read>(
         Some(LineEvent::Unterminated { text }) if complete => Step::Line(Some(text), text.len()),
         Some(LineEvent::Unterminated { text }) => {
             run.summary.unterminated_bytes = text.len() as u64;
+            Step::End
+        }
+        // An input that can no longer grow ends in an over-long line: skipped like any other.
+        Some(LineEvent::UnterminatedTooLong { len }) if complete => Step::Line(None, len),
+        // A file may still be growing: its unfinished last line is read by the next run.
+        Some(LineEvent::UnterminatedTooLong { len }) => {
+            run.summary.unterminated_bytes = len as u64;
             Step::End
         }
     })
@@ -177,10 +186,12 @@ impl Reader<'_> {
             ));
             return Ok(summary);
         };
+        if let Some(progress) = &self.options.progress {
+            progress.start_input(&name, size, checkpoint.byte_offset as u64);
+        }
         let mut run = FileRun {
             name,
             site: pipeline.site.clone(),
-            progress: progress_bar(self.options.progress, size, checkpoint.byte_offset as u64),
             checkpoint,
             summary,
             since_commit: 0,
@@ -191,11 +202,12 @@ impl Reader<'_> {
         let FileRun {
             mut checkpoint,
             mut summary,
-            progress,
             ..
         } = run;
         self.send(pipeline, &mut checkpoint)?;
-        progress.finish_and_clear();
+        if let Some(progress) = &self.options.progress {
+            progress.finish_input();
+        }
         summary.warning = malformed_warning(&summary);
         Ok(summary)
     }
@@ -248,13 +260,22 @@ impl Reader<'_> {
         consumed: usize,
     ) -> Result<()> {
         let line_no = run.checkpoint.lines as u64 + 1;
+        if pipeline.session_ids_left() == 0 {
+            let ids = self
+                .handle
+                .block_on(self.store.reserve_session_ids(SESSION_IDS_PER_RESERVATION))
+                .map_err(IngestError::store("reserving session ids"))?;
+            pipeline.add_session_ids(ids);
+        }
         let outcome = match text {
             Some(text) => {
                 let (store, handle, site) = (self.store, self.handle, &run.site);
                 let ahead = &mut run.ahead;
                 let mut lookup = |key: &str, since: i64| match ahead.remove(key) {
                     Some(found) => Ok(found.filter(|s| s.last_hit_at >= since)),
-                    None => handle.block_on(store.find_session(site, key, since)),
+                    None => handle
+                        .block_on(store.find_session(site, key, since))
+                        .map_err(IngestError::store("looking up a set-aside session")),
                 };
                 pipeline.line(&run.name, line_no, text, &mut lookup)?
             }
@@ -268,8 +289,10 @@ impl Reader<'_> {
         run.checkpoint.lines += 1;
         run.summary.lines_read += 1;
         run.since_commit += 1;
-        if run.since_commit.is_multiple_of(4096) {
-            run.progress.set_position(run.checkpoint.byte_offset as u64);
+        if run.since_commit.is_multiple_of(4096)
+            && let Some(progress) = &self.options.progress
+        {
+            progress.advance(run.checkpoint.byte_offset as u64);
         }
         let cap = self.options.max_held_sessions.max(2);
         let over_cap =
@@ -287,10 +310,12 @@ impl Reader<'_> {
             // of the sessions table kept current (again each time this ingest doubled it).
             let added = pipeline.summary.sessions;
             if added >= self.analyzed_at.saturating_mul(2) {
-                self.handle.block_on(async {
-                    self.store.ensure_visitor_index().await?;
-                    self.store.refresh_session_statistics().await
-                })?;
+                self.handle
+                    .block_on(async {
+                        self.store.ensure_visitor_index().await?;
+                        self.store.refresh_session_statistics().await
+                    })
+                    .map_err(IngestError::store("indexing set-aside sessions"))?;
                 self.analyzed_at = added.max(1);
             }
         } else if run.since_commit >= self.options.batch_lines {
@@ -320,9 +345,10 @@ impl Reader<'_> {
         }
         keys.sort_unstable();
         keys.dedup();
-        let mut found =
-            self.handle
-                .block_on(self.store.find_sessions(&pipeline.site, &keys, since))?;
+        let mut found = self
+            .handle
+            .block_on(self.store.find_sessions(&pipeline.site, &keys, since))
+            .map_err(IngestError::store("looking up set-aside sessions"))?;
         for key in keys {
             let session = found.remove(&key);
             ahead.insert(key, session);
@@ -340,7 +366,8 @@ impl Reader<'_> {
     ) -> Result<Checkpoint> {
         let lengths = self
             .handle
-            .block_on(self.store.short_fingerprint_lengths(site))?;
+            .block_on(self.store.short_fingerprint_lengths(site))
+            .map_err(IngestError::store("reading checkpoints"))?;
         let mut candidates = vec![current.clone()];
         candidates.extend(
             lengths
@@ -352,7 +379,8 @@ impl Reader<'_> {
         for candidate in candidates {
             let stored = self
                 .handle
-                .block_on(self.store.checkpoint(site, &candidate.id))?;
+                .block_on(self.store.checkpoint(site, &candidate.id))
+                .map_err(IngestError::store("reading checkpoints"))?;
             if let Some(stored) = stored
                 && best.as_ref().is_none_or(|(_, len)| candidate.len > *len)
             {
@@ -407,7 +435,7 @@ impl Reader<'_> {
         checkpoint.replaces = None;
         self.sender
             .blocking_send(batch)
-            .map_err(|_| anyhow!("the database writer stopped"))
+            .map_err(|_| writer_stopped())
     }
 
     /// Waits until every batch sent so far is committed.
@@ -416,20 +444,11 @@ impl Reader<'_> {
         self.handle
             .block_on(self.committed.wait_for(|committed| *committed >= sent))
             .map(|_| ())
-            .map_err(|_| anyhow!("the database writer stopped"))
+            .map_err(|_| writer_stopped())
     }
 }
 
-fn progress_bar(enabled: bool, size: Option<u64>, start: u64) -> indicatif::ProgressBar {
-    let Some(size) = size.filter(|_| enabled) else {
-        return indicatif::ProgressBar::hidden();
-    };
-    let bar = indicatif::ProgressBar::new(size);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    ) {
-        bar.set_style(style);
-    }
-    bar.set_position(start);
-    bar
+/// The committer ended early; its own error says why (this one is shown only if it has none).
+fn writer_stopped() -> IngestError {
+    IngestError::Internal("the database writer stopped".into())
 }

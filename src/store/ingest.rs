@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use crate::ingest::sessionize::SessionStart;
 
 /// How far a file has been ingested.
@@ -56,6 +56,23 @@ pub struct StoredSession {
     pub pageviews: i64,
     pub start: SessionStart,
     pub goals: Vec<String>,
+}
+
+/// Moves the sessions table's AUTOINCREMENT counter forward by `$1`; returns the last id
+/// reserved. SQLite never hands out an id at or below the counter.
+const RESERVE_SQLITE_IDS: &str =
+    "UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = 'sessions' RETURNING seq";
+
+/// Sorted ids as runs of consecutive ids.
+fn runs(ids: &[i64]) -> Vec<std::ops::Range<i64>> {
+    let mut out: Vec<std::ops::Range<i64>> = Vec::new();
+    for &id in ids {
+        match out.last_mut() {
+            Some(run) if run.end == id => run.end = id + 1,
+            _ => out.push(id..id + 1),
+        }
+    }
+    out
 }
 
 impl Store {
@@ -120,12 +137,50 @@ impl Store {
             .collect()
     }
 
-    /// The first unused session id.
-    pub async fn next_session_id(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM sessions")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("next")?)
+    /// Reserves `count` session ids from the database's own id generator, for one ingest to
+    /// assign as it creates sessions: no other writer (nor a row inserted without an id) will
+    /// get them. Ids an ingest reserves and does not use are simply never used.
+    /// PostgreSQL: values of the sessions identity sequence (usually one run). SQLite: a run
+    /// made by moving the table's AUTOINCREMENT counter forward, on the writer thread.
+    pub async fn reserve_session_ids(
+        &self,
+        count: u32,
+    ) -> Result<Vec<std::ops::Range<i64>>, StoreError> {
+        let count = i64::from(count.max(1));
+        match (&self.sqlite_writer, self.backend) {
+            (_, Backend::Postgres) => {
+                let rows = sqlx::query(
+                    "SELECT nextval(pg_get_serial_sequence('sessions', 'id')) AS id \
+                     FROM generate_series(1, $1)",
+                )
+                .bind(count)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut ids = rows
+                    .iter()
+                    .map(|row| row.try_get::<i64, _>("id"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                ids.sort_unstable();
+                Ok(runs(&ids))
+            }
+            (Some(writer), Backend::Sqlite) => {
+                writer
+                    .run(move |conn| {
+                        let last: i64 =
+                            conn.query_row(RESERVE_SQLITE_IDS, [count], |row| row.get(0))?;
+                        Ok(std::iter::once(last - count + 1..last + 1).collect())
+                    })
+                    .await
+            }
+            (None, Backend::Sqlite) => {
+                let row = sqlx::query(RESERVE_SQLITE_IDS)
+                    .bind(count)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let last: i64 = row.try_get(0)?;
+                Ok(std::iter::once(last - count + 1..last + 1).collect())
+            }
+        }
     }
 
     /// The latest pageview time stored for a site.
@@ -187,7 +242,7 @@ impl Store {
         site: &str,
         since: i64,
         skip: i64,
-        each: &mut dyn FnMut(&str, i64),
+        each: &mut (dyn FnMut(&str, i64) + Send),
     ) -> Result<(), StoreError> {
         // Where the previous page ended: (last_hit_at, id) of its last row.
         let mut after: Option<(i64, i64)> = None;
@@ -318,7 +373,7 @@ impl Store {
     /// planner answers a visitor lookup by walking every recent session of the site instead of
     /// seeking the visitor index. SQLite plans these lookups well without statistics.
     pub async fn refresh_session_statistics(&self) -> Result<(), StoreError> {
-        if self.backend == super::Backend::Postgres {
+        if self.backend == Backend::Postgres {
             sqlx::query("ANALYZE sessions").execute(&self.pool).await?;
         }
         Ok(())

@@ -25,17 +25,21 @@
 mod batch;
 mod checks;
 mod ingest;
+mod leases;
 mod names;
 mod query;
 mod sqlite_reader;
+mod sqlite_writer;
 
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, Forgotten, StoredSession};
+pub use leases::{Lease, LeaseHolder};
 pub use query::READER_ROLE;
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -97,6 +101,9 @@ pub enum StoreError {
     /// A write failed because the disk (or the database's size limit) is full.
     #[error("the disk is full: {0}")]
     DiskFull(String),
+    /// A named lease (one ingest per site) is held by another writer.
+    #[error("{name} is held by {holder}")]
+    LeaseHeld { name: String, holder: LeaseHolder },
     /// A write met a row another writer added first.
     #[error("{0} (another ingest of the same site may be running: run them one at a time)")]
     Conflict(String),
@@ -148,7 +155,7 @@ impl crate::error::HasKind for StoreError {
             StoreError::Sql(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
                 ErrorKind::Unavailable
             }
-            StoreError::Conflict(_) => ErrorKind::Conflict,
+            StoreError::Conflict(_) | StoreError::LeaseHeld { .. } => ErrorKind::Conflict,
             StoreError::Migrate { .. }
             | StoreError::Sql(_)
             | StoreError::Sqlite(_)
@@ -172,6 +179,8 @@ pub struct Store {
     backend: Backend,
     /// The database file, for a SQLite database that is not in memory.
     sqlite_file: Option<PathBuf>,
+    /// The file's one writer thread (see `sqlite_writer`), shared by every clone.
+    sqlite_writer: Option<Arc<sqlite_writer::SqliteWriter>>,
 }
 
 impl Store {
@@ -217,10 +226,16 @@ impl Store {
                     .connect_lazy_with(options)
             }
         };
+        let sqlite_file = sqlite_file(backend, &url);
+        let sqlite_writer = match &sqlite_file {
+            Some(path) => Some(Arc::new(sqlite_writer::SqliteWriter::start(path)?)),
+            None => None,
+        };
         Ok(Store {
             pool,
             backend,
-            sqlite_file: sqlite_file(backend, &url),
+            sqlite_file,
+            sqlite_writer,
         })
     }
 

@@ -14,6 +14,7 @@
 //! in the database again, so the totals stay exact.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
@@ -115,11 +116,45 @@ pub struct HeldStats {
     pub reloaded: u64,
 }
 
+/// Session ids reserved from the database, handed out in order.
+#[derive(Debug, Default)]
+pub struct SessionIds {
+    runs: std::collections::VecDeque<Range<i64>>,
+}
+
+impl SessionIds {
+    pub fn add(&mut self, ids: Range<i64>) {
+        if !ids.is_empty() {
+            self.runs.push_back(ids);
+        }
+    }
+
+    /// Ids left.
+    pub fn left(&self) -> u64 {
+        self.runs.iter().map(|r| (r.end - r.start) as u64).sum()
+    }
+
+    fn take(&mut self) -> Option<i64> {
+        let run = self.runs.front_mut()?;
+        let id = run.next()?;
+        if run.is_empty() {
+            self.runs.pop_front();
+        }
+        Some(id)
+    }
+}
+
+/// A pageview would start a session, and no reserved id is left (the caller reserves ids
+/// before each pageview: see [`Sessionizer::ids_left`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no reserved session id is left")]
+pub struct NoSessionIds;
+
 /// Groups pageviews into sessions.
 #[derive(Debug)]
 pub struct Sessionizer {
     timeout: i64,
-    next_id: i64,
+    ids: SessionIds,
     latest_ts: i64,
     /// Keyed by visitor key, itself a hash: Fx hashing is enough and much cheaper. Boxed, so
     /// the table's spare slots cost a pointer each rather than a whole session.
@@ -137,11 +172,14 @@ pub struct Sessionizer {
 pub const MAX_PATH_BYTES: usize = 2048;
 
 impl Sessionizer {
-    /// `timeout_secs`: inactivity that ends a session. `next_id`: first free session id.
-    pub fn new(timeout_secs: i64, next_id: i64) -> Sessionizer {
+    /// `timeout_secs`: inactivity that ends a session. `ids`: session ids reserved for it
+    /// (more are added with [`Sessionizer::add_ids`]).
+    pub fn new(timeout_secs: i64, ids: Range<i64>) -> Sessionizer {
+        let mut reserved = SessionIds::default();
+        reserved.add(ids);
         Sessionizer {
             timeout: timeout_secs,
-            next_id,
+            ids: reserved,
             latest_ts: i64::MIN,
             open: FxHashMap::default(),
             finished: Vec::new(),
@@ -155,7 +193,6 @@ impl Sessionizer {
     pub fn resume(&mut self, sessions: Vec<Session>) {
         for session in sessions {
             self.latest_ts = self.latest_ts.max(session.last_hit_at);
-            self.next_id = self.next_id.max(session.id + 1);
             self.open.insert(session.visitor, Box::new(session));
         }
         self.note_held();
@@ -180,6 +217,16 @@ impl Sessionizer {
         !self.evicted.is_empty()
     }
 
+    /// Reserved session ids left: at least one must be left before each pageview.
+    pub fn ids_left(&self) -> u64 {
+        self.ids.left()
+    }
+
+    /// Adds reserved session ids.
+    pub fn add_ids(&mut self, ids: Range<i64>) {
+        self.ids.add(ids);
+    }
+
     /// Number of sessions held in memory (open, or finished and not yet committed).
     pub fn held(&self) -> usize {
         self.open.len() + self.finished.len()
@@ -198,7 +245,7 @@ impl Sessionizer {
     /// `lookup(since)` is asked for the visitor's stored session with a last hit at or after
     /// `since` when the visitor may have had one evicted; its error is returned as is.
     /// Returns true when a new session started.
-    pub fn pageview<E>(
+    pub fn pageview<E: From<NoSessionIds>>(
         &mut self,
         visitor: VisitorKey,
         ts: i64,
@@ -212,7 +259,6 @@ impl Sessionizer {
             self.stats.lookups += 1;
             if let Some(stored) = lookup(ts.saturating_sub(self.timeout))? {
                 self.stats.reloaded += 1;
-                self.next_id = self.next_id.max(stored.id + 1);
                 self.open.insert(visitor, Box::new(stored));
             }
         }
@@ -221,8 +267,9 @@ impl Sessionizer {
             .get(&visitor)
             .is_some_and(|s| ts - s.last_hit_at <= self.timeout);
         if !continues {
+            let id = self.ids.take().ok_or(NoSessionIds)?;
             let session = Box::new(Session {
-                id: self.next_id,
+                id,
                 visitor,
                 started_at: ts,
                 last_hit_at: ts,
@@ -233,7 +280,6 @@ impl Sessionizer {
                 pending: Vec::new(),
                 dirty: true,
             });
-            self.next_id += 1;
             match self.open.insert(visitor, session) {
                 // The visitor is listed as dirty already, for the old session.
                 Some(old) if old.dirty => self.finished.push(*old),

@@ -30,7 +30,7 @@ fn start(channel: &str) -> SessionStart {
 }
 
 fn view(s: &mut Sessionizer, g: &CompiledGoals, who: u8, ts: i64, path: &str) -> bool {
-    let no_lookup = |_| -> Result<Option<Session>, ()> { panic!("nothing was evicted") };
+    let no_lookup = |_| -> Result<Option<Session>, NoSessionIds> { panic!("nothing was evicted") };
     s.pageview(
         [who; 16],
         ts,
@@ -45,7 +45,7 @@ fn view(s: &mut Sessionizer, g: &CompiledGoals, who: u8, ts: i64, path: &str) ->
 #[test]
 fn inactivity_splits_sessions() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     assert!(view(&mut s, &g, 1, 0, "/"));
     assert!(!view(&mut s, &g, 1, 1800, "/a"));
     assert!(view(&mut s, &g, 1, 3601, "/b"));
@@ -59,7 +59,7 @@ fn inactivity_splits_sessions() {
 #[test]
 fn goals_count_once_per_session() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     view(&mut s, &g, 1, 0, "/done");
     view(&mut s, &g, 1, 10, "/done?again");
     view(&mut s, &g, 1, 20, "/news");
@@ -80,7 +80,7 @@ fn goals_count_once_per_session() {
 #[test]
 fn second_commit_writes_only_deltas() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     view(&mut s, &g, 1, 0, "/");
     let first = s.take_changes(&g);
     assert_eq!(first.new_sessions.len(), 1);
@@ -105,7 +105,7 @@ fn second_commit_writes_only_deltas() {
 #[test]
 fn idle_sessions_are_forgotten_after_commit() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     view(&mut s, &g, 1, 0, "/");
     view(&mut s, &g, 2, 5000, "/");
     s.take_changes(&g);
@@ -115,7 +115,7 @@ fn idle_sessions_are_forgotten_after_commit() {
 #[test]
 fn resumed_session_continues() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     view(&mut s, &g, 7, 100, "/");
     let changes = s.take_changes(&g);
     let row = &changes.new_sessions[0];
@@ -135,7 +135,7 @@ fn resumed_session_continues() {
         pending: Vec::new(),
         dirty: false,
     };
-    let mut next = Sessionizer::new(1800, 2);
+    let mut next = Sessionizer::new(1800, 2..1_000_000);
     next.resume(vec![resumed]);
     assert!(!view(&mut next, &g, 7, 200, "/b"));
     let later = next.take_changes(&g);
@@ -146,7 +146,7 @@ fn resumed_session_continues() {
 #[test]
 fn out_of_order_hits_continue_the_session() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     view(&mut s, &g, 1, 100, "/");
     assert!(!view(&mut s, &g, 1, 95, "/a"));
     let changes = s.take_changes(&g);
@@ -175,7 +175,7 @@ fn visitor_key_depends_on_salt_site_ip_and_agent() {
 #[test]
 fn a_commit_visits_only_changed_sessions() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     for who in 0..100 {
         view(&mut s, &g, who, 10, "/");
     }
@@ -215,7 +215,7 @@ fn commit(s: &mut Sessionizer, g: &CompiledGoals, db: &mut Stored, all: &mut Vec
 #[test]
 fn evicted_sessions_are_found_again_and_counted_once() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     let mut db = Stored::new();
     let mut ids = Vec::new();
     // 1,000 visitors, each seen twice 10 minutes apart, with at most 100 held.
@@ -225,7 +225,7 @@ fn evicted_sessions_are_found_again_and_counted_once() {
             let mut key = [0u8; 16];
             key[..4].copy_from_slice(&who.to_le_bytes());
             key[4..8].copy_from_slice(&(who * 7919).to_le_bytes());
-            let lookup = |since: i64| -> Result<Option<Session>, ()> {
+            let lookup = |since: i64| -> Result<Option<Session>, NoSessionIds> {
                 Ok(db.get(&key).filter(|x| x.last_hit_at >= since).cloned())
             };
             s.pageview(key, ts, "/", 0, || start("direct"), lookup)
@@ -250,7 +250,7 @@ fn evicted_sessions_are_found_again_and_counted_once() {
 #[test]
 fn dirty_sessions_are_never_evicted() {
     let g = goals();
-    let mut s = Sessionizer::new(1800, 1);
+    let mut s = Sessionizer::new(1800, 1..1_000_000);
     view(&mut s, &g, 1, 0, "/");
     view(&mut s, &g, 2, 1, "/");
     assert_eq!(s.evict_to(0), 0, "nothing is committed yet");

@@ -6,9 +6,14 @@
 //!
 //! The statements and their rows are defined once (`statements`). Two writers run them:
 //! - PostgreSQL (and in-memory SQLite) through sqlx's `Any` pool, like every other query;
-//! - a SQLite file through its own rusqlite connection to the same file (`sqlite_file`).
-//!   Migrations and every read still go through sqlx.
+//! - a SQLite file on the store's one writer thread and its rusqlite connection
+//!   (`sqlite_file`, `sqlite_writer`). Migrations and every read still go through sqlx.
+//!
+//! Session ids are reserved from the database before the batch is built (see
+//! [`Store::reserve_session_ids`]); conversion ids are assigned by the database on insert. So
+//! ingests of different sites write side by side. `failpoint` is the crash-test hook.
 
+mod failpoint;
 mod sqlite_file;
 mod statements;
 #[cfg(test)]
@@ -17,15 +22,16 @@ mod tests;
 use std::sync::Arc;
 
 use sqlx::any::AnyArguments;
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::ingest::Checkpoint;
+use super::sqlite_writer::SqliteWriter;
 use super::{Store, StoreError};
 use crate::day::{day_number, parse_day};
 use crate::ingest::crawlers::PathBudget;
 use crate::ingest::sessionize::Changes;
-pub use sqlite_file::SqliteFileWriter;
-use statements::{BatchRows, Cell, NEXT_CONVERSION_ID};
+use failpoint::Point;
+use statements::{BatchRows, Cell};
 
 /// Writes ingest batches to one database.
 pub struct BatchWriter {
@@ -46,17 +52,16 @@ pub struct Committed {
 enum Target {
     /// Through the sqlx pool (PostgreSQL, in-memory SQLite).
     Pool(Store),
-    /// Through a direct connection to a SQLite file; blocking, so each commit runs on a
-    /// blocking thread and hands the connection back (None while it is away).
-    SqliteFile(Option<SqliteFileWriter>),
+    /// Through the SQLite file's one writer thread.
+    SqliteFile(Arc<SqliteWriter>),
 }
 
 impl Store {
-    /// A writer of `site`'s ingest batches: a direct connection for a SQLite file, else the
+    /// A writer of `site`'s ingest batches: the writer thread for a SQLite file, else the
     /// pool.
     pub fn batch_writer(&self, site: &str) -> Result<BatchWriter, StoreError> {
-        let target = match &self.sqlite_file {
-            Some(path) => Target::SqliteFile(Some(SqliteFileWriter::open(path)?)),
+        let target = match &self.sqlite_writer {
+            Some(writer) => Target::SqliteFile(Arc::clone(writer)),
             None => Target::Pool(self.clone()),
         };
         Ok(BatchWriter {
@@ -83,17 +88,14 @@ impl BatchWriter {
             Target::Pool(store) => {
                 commit_through_pool(store, &self.site, &changes, &checkpoint).await
             }
-            Target::SqliteFile(slot) => {
-                let mut writer = slot.take().ok_or(StoreError::WriterLost)?;
+            Target::SqliteFile(writer) => {
                 let site = Arc::clone(&self.site);
-                let (writer, result) = tokio::task::spawn_blocking(move || {
-                    let result = writer.commit(&site, &changes, &checkpoint);
-                    (writer, result)
-                })
-                .await
-                .map_err(|_| StoreError::WriterLost)?;
-                *slot = Some(writer);
-                result
+                writer
+                    .run(move |conn| {
+                        sqlite_file::commit(conn, &site, &changes, &checkpoint)
+                            .map_err(StoreError::on_write)
+                    })
+                    .await
             }
         };
         written.map_err(StoreError::on_write)?;
@@ -128,19 +130,13 @@ async fn commit_through_pool(
     checkpoint: &Checkpoint,
 ) -> Result<(), StoreError> {
     let mut tx = store.pool.begin().await?;
-    let first_conversion_id = if BatchRows::needs_conversion_ids(changes) {
-        sqlx::query(NEXT_CONVERSION_ID)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("next")?
-    } else {
-        0
-    };
-    let rows = BatchRows::new(site, changes, checkpoint, first_conversion_id);
+    let rows = BatchRows::new(site, changes, checkpoint);
     for (sql, cells) in rows.statements(store.backend) {
         execute(&mut tx, sql.into_owned(), cells).await?;
     }
+    failpoint::reached(Point::BeforeCommit);
     tx.commit().await?;
+    failpoint::reached(Point::AfterCommit);
     Ok(())
 }
 

@@ -28,7 +28,8 @@ fn optional(text: &Option<String>) -> Cell<'_> {
     text.as_deref().map_or(Cell::Null, Cell::Text)
 }
 
-/// A multi-row INSERT: `{head} VALUES (…), (…) {tail}`.
+/// A multi-row statement: `{head} VALUES (…), (…) {tail}` (an INSERT, or an UPDATE from a
+/// VALUES list).
 pub(super) struct Insert {
     pub(super) head: &'static str,
     pub(super) tail: &'static str,
@@ -42,7 +43,7 @@ const SESSIONS: Insert = Insert {
 };
 
 const CONVERSIONS: Insert = Insert {
-    head: "INSERT INTO conversions (id, session_id, site, goal, kind, converted_at, day, path)",
+    head: "INSERT INTO conversions (session_id, site, goal, kind, converted_at, day, path)",
     tail: "",
 };
 
@@ -82,11 +83,17 @@ const FORGET_SALTS: &str = "DELETE FROM day_salts WHERE site = $1 AND day < $2";
 /// The row of a checkpoint whose file grew past its old fingerprint.
 const DROP_CHECKPOINT: &str = "DELETE FROM ingest_checkpoints WHERE site = $1 AND file_id = $2";
 
+/// One continued session (SQLite: a prepared statement per row costs no round trip).
 const UPDATE_SESSION: &str =
     "UPDATE sessions SET last_hit_at = $1, pageviews = $2, converted = $3 WHERE id = $4";
 
-pub(super) const NEXT_CONVERSION_ID: &str =
-    "SELECT COALESCE(MAX(id), 0) + 1 AS next FROM conversions";
+/// Many continued sessions in one statement (PostgreSQL: one round trip per chunk instead of
+/// one per session). Rows are `(last_hit_at, pageviews, converted, id)` like [`UPDATE_SESSION`].
+const UPDATE_SESSIONS: Insert = Insert {
+    head: "UPDATE sessions AS s SET last_hit_at = v.last_hit_at, pageviews = v.pageviews, \
+           converted = v.converted FROM (",
+    tail: ") AS v (last_hit_at, pageviews, converted, id) WHERE s.id = v.id",
+};
 
 const SAVE_CHECKPOINT: &str = "INSERT INTO ingest_checkpoints (site, file_id, path, byte_offset, \
      lines, updated_at, head_len, device, inode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -118,9 +125,8 @@ fn session_row<'a>(site: &'a str, s: &'a NewSession) -> [Cell<'a>; 18] {
     ]
 }
 
-fn conversion_row<'a>(id: i64, site: &'a str, c: &'a NewConversion) -> [Cell<'a>; 8] {
+fn conversion_row<'a>(site: &'a str, c: &'a NewConversion) -> [Cell<'a>; 7] {
     [
-        Cell::Int(id),
         Cell::Int(c.session_id),
         Cell::Text(site),
         Cell::Text(&c.goal),
@@ -300,7 +306,7 @@ pub(super) struct BatchRows<'a> {
     forget_salts: Option<[Cell<'a>; 2]>,
     sessions: Vec<[Cell<'a>; 18]>,
     updates: Vec<[Cell<'static>; 4]>,
-    conversions: Vec<[Cell<'a>; 8]>,
+    conversions: Vec<[Cell<'a>; 7]>,
     traffic: Vec<[Cell<'a>; 7]>,
     goals: Vec<[Cell<'a>; 6]>,
     crawlers: Vec<[Cell<'a>; 11]>,
@@ -312,13 +318,10 @@ pub(super) struct BatchRows<'a> {
 pub(super) type Statement<'s, 'a> = (Cow<'static, str>, &'s [Cell<'a>]);
 
 impl<'a> BatchRows<'a> {
-    /// `first_conversion_id`: the id of the batch's first conversion (read in the write
-    /// transaction; unused when the batch has none).
     pub(super) fn new(
         site: &'a str,
         changes: &'a Changes,
         checkpoint: &'a Checkpoint,
-        first_conversion_id: i64,
     ) -> BatchRows<'a> {
         BatchRows {
             salts: salt_rows(site, changes),
@@ -332,9 +335,10 @@ impl<'a> BatchRows<'a> {
                 .map(|s| session_row(site, s))
                 .collect(),
             updates: changes.updates.iter().map(update_row).collect(),
-            conversions: (first_conversion_id..)
-                .zip(&changes.conversions)
-                .map(|(id, c)| conversion_row(id, site, c))
+            conversions: changes
+                .conversions
+                .iter()
+                .map(|c| conversion_row(site, c))
                 .collect(),
             traffic: traffic_rows(site, changes),
             goals: goal_rows(site, changes),
@@ -352,7 +356,10 @@ impl<'a> BatchRows<'a> {
         out.extend(self.salts.iter().map(|row| one(INSERT_SALT, row)));
         out.extend(self.forget_salts.iter().map(|row| one(FORGET_SALTS, row)));
         inserts(&mut out, backend, &SESSIONS, &self.sessions);
-        out.extend(self.updates.iter().map(|row| one(UPDATE_SESSION, row)));
+        match backend {
+            Backend::Sqlite => out.extend(self.updates.iter().map(|row| one(UPDATE_SESSION, row))),
+            Backend::Postgres => inserts(&mut out, backend, &UPDATE_SESSIONS, &self.updates),
+        }
         inserts(&mut out, backend, &CONVERSIONS, &self.conversions);
         inserts(&mut out, backend, &DAILY_TRAFFIC, &self.traffic);
         inserts(&mut out, backend, &DAILY_GOALS, &self.goals);
@@ -364,11 +371,6 @@ impl<'a> BatchRows<'a> {
         );
         out.push(one(SAVE_CHECKPOINT, &self.checkpoint));
         out
-    }
-
-    /// Whether the batch writes conversions (and so needs their first id).
-    pub(super) fn needs_conversion_ids(changes: &Changes) -> bool {
-        !changes.conversions.is_empty()
     }
 }
 

@@ -139,16 +139,16 @@ async fn a_full_disk_is_named_as_such() {
     let store = Store::connect(&url).await.unwrap();
     let mut writer = store.batch_writer("acme").unwrap();
     // No room to grow: SQLite answers SQLITE_FULL, as on a full disk.
-    if let Target::SqliteFile(Some(file)) = &writer.target {
-        let pages: i64 = file
-            .conn
-            .query_row("PRAGMA page_count", [], |row| row.get(0))
-            .unwrap();
-        file.conn
-            .pragma_update(None, "max_page_count", pages)
-            .unwrap();
+    if let Target::SqliteFile(file) = &writer.target {
+        file.run(|conn| {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+            conn.pragma_update(None, "max_page_count", pages)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
     } else {
-        panic!("a SQLite file gets a direct writer");
+        panic!("a SQLite file gets the writer thread");
     }
     let err = writer
         .commit(sample_changes(), checkpoint())

@@ -1,0 +1,249 @@
+//! Writers side by side on one database, on both backends: ingests of two sites at once (ids
+//! assigned by the database, so neither conflicts), and a second ingest of the same site refused
+//! at once while the first goes on, exact.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use aivis::config::SiteConfig;
+use aivis::demo::demo_site;
+use aivis::demo::generate::GroundTruth;
+use aivis::ingest::{IngestError, IngestOptions, Input, ingest, lease_name};
+use aivis::store::Store;
+use common::{TestDb, number, small_spec, stderr, write_log};
+
+fn site(name: &str) -> SiteConfig {
+    SiteConfig {
+        name: name.into(),
+        ..demo_site()
+    }
+}
+
+fn options() -> IngestOptions {
+    IngestOptions {
+        batch_lines: 500,
+        ..IngestOptions::default()
+    }
+}
+
+/// What a site's stored rows must add up to.
+async fn assert_site_exact(url: &str, site: &str, truth: &GroundTruth, backend: &str) {
+    let count = async |sql: &str| number(url, &sql.replace("SITE", site)).await;
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sessions WHERE site = 'SITE'").await,
+        truth.sessions as i64,
+        "{backend} {site} sessions"
+    );
+    assert_eq!(
+        count(
+            "SELECT CAST(COALESCE(SUM(pageviews), 0) AS BIGINT) FROM sessions WHERE site = 'SITE'"
+        )
+        .await,
+        truth.pageviews as i64,
+        "{backend} {site} pageviews"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM conversions WHERE site = 'SITE' AND kind = 'macro'").await,
+        truth.conversions as i64,
+        "{backend} {site} conversions"
+    );
+    assert_eq!(
+        count("SELECT CAST(COALESCE(SUM(sessions), 0) AS BIGINT) FROM daily_traffic WHERE site = 'SITE'").await,
+        truth.sessions as i64,
+        "{backend} {site} rollup"
+    );
+    // Every conversion belongs to a session of its own site.
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM conversions c JOIN sessions s ON s.id = c.session_id \
+             WHERE c.site = 'SITE' AND s.site <> c.site"
+        )
+        .await,
+        0,
+        "{backend} {site} conversions joined to another site's sessions"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_sites_ingest_side_by_side_with_exact_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let (acme_log, acme_truth) = write_log(dir.path(), "acme.log", &small_spec(11));
+    let (beta_log, beta_truth) = write_log(dir.path(), "beta.log", &small_spec(12));
+    for db in TestDb::both().await {
+        // Two stores, as two processes would have: neither waits for the other's ids.
+        let first = Store::connect(&db.url).await.unwrap();
+        let second = Store::connect(&db.url).await.unwrap();
+        let (acme, beta) = (site("acme"), site("beta"));
+        let (a, b) = tokio::join!(
+            ingest(
+                &first,
+                &acme,
+                vec![Input::File(acme_log.clone())],
+                options()
+            ),
+            ingest(
+                &second,
+                &beta,
+                vec![Input::File(beta_log.clone())],
+                options()
+            ),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.sessions, acme_truth.sessions, "{}", db.name);
+        assert_eq!(b.sessions, beta_truth.sessions, "{}", db.name);
+        first.close().await;
+        second.close().await;
+        assert_site_exact(&db.url, "acme", &acme_truth, db.name).await;
+        assert_site_exact(&db.url, "beta", &beta_truth, db.name).await;
+        db.drop_db().await;
+    }
+}
+
+/// Makes a named pipe: an input that blocks its reader until the test writes.
+fn fifo(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let status = Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(status.success(), "mkfifo failed");
+    path
+}
+
+/// Waits until the lease of `site`'s ingest is held.
+async fn wait_for_lease(url: &str, site: &str) {
+    let store = Store::connect(url).await.unwrap();
+    for _ in 0..2000 {
+        if store
+            .lease_holder(&lease_name(site))
+            .await
+            .unwrap()
+            .is_some()
+        {
+            store.close().await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the first ingest never took its lease");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_ingest_of_a_site_fails_at_once_and_the_first_stays_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = write_log(dir.path(), "acme.log", &small_spec(13));
+    let bytes = std::fs::read(&log).unwrap();
+    for db in TestDb::both().await {
+        let pipe = fifo(dir.path(), &format!("{}.pipe", db.name));
+        let store = Store::connect(&db.url).await.unwrap();
+        let first = {
+            let (store, pipe) = (store.clone(), pipe.clone());
+            tokio::spawn(async move {
+                ingest(&store, &site("acme"), vec![Input::File(pipe)], options()).await
+            })
+        };
+        wait_for_lease(&db.url, "acme").await;
+        // The first ingest holds its lease and waits for its input: a second one, in another
+        // store, is refused at once.
+        let other = Store::connect(&db.url).await.unwrap();
+        let refused = ingest(
+            &other,
+            &site("acme"),
+            vec![Input::File(log.clone())],
+            options(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(refused, IngestError::AlreadyRunning { .. }),
+            "{}: {refused:?}",
+            db.name
+        );
+        let message = refused.to_string();
+        let pid = std::process::id();
+        assert!(
+            message.starts_with(&format!("an ingest of site acme is running (pid {pid} on ")),
+            "{}: {message}",
+            db.name
+        );
+        assert!(message.contains(", since 20"), "{}: {message}", db.name);
+        // A different site is not held up.
+        let (beta_log, beta_truth) = write_log(dir.path(), "beta.log", &small_spec(14));
+        ingest(
+            &other,
+            &site("beta"),
+            vec![Input::File(beta_log)],
+            options(),
+        )
+        .await
+        .unwrap();
+        other.close().await;
+        // Now the first ingest gets its input and finishes, exact.
+        let writer = {
+            let (pipe, bytes) = (pipe.clone(), bytes.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut out = std::fs::OpenOptions::new().write(true).open(pipe).unwrap();
+                out.write_all(&bytes).unwrap();
+            })
+        };
+        writer.await.unwrap();
+        let summary = first.await.unwrap().unwrap();
+        assert_eq!(summary.sessions, truth.sessions, "{}", db.name);
+        assert!(
+            store
+                .lease_holder(&lease_name("acme"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: the lease is released",
+            db.name
+        );
+        store.close().await;
+        assert_site_exact(&db.url, "acme", &truth, db.name).await;
+        assert_site_exact(&db.url, "beta", &beta_truth, db.name).await;
+        db.drop_db().await;
+    }
+}
+
+fn write_config(dir: &Path, database_url: &str) {
+    let config = format!(
+        "database_url = \"{database_url}\"\n\
+         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
+         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n"
+    );
+    std::fs::write(dir.join("aivis.toml"), config).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_ingest_process_exits_1_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = write_log(dir.path(), "acme.log", &small_spec(15));
+    for db in TestDb::both().await {
+        write_config(dir.path(), &db.url);
+        let pipe = fifo(dir.path(), &format!("{}.pipe", db.name));
+        let mut first = Command::new(env!("CARGO_BIN_EXE_aivis"))
+            .args(["ingest", pipe.to_str().unwrap()])
+            .current_dir(dir.path())
+            .env_remove("AIVIS_CONFIG")
+            .env_remove("AIVIS_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_lease(&db.url, "acme").await;
+        let out = common::aivis(dir.path(), &["ingest", log.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let expected = format!("an ingest of site acme is running (pid {} on ", first.id());
+        assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+        // The first one finishes normally once its input ends.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&pipe)
+            .unwrap()
+            .write_all(&std::fs::read(&log).unwrap())
+            .unwrap();
+        let status = first.wait().unwrap();
+        assert!(status.success(), "{}: the first ingest failed", db.name);
+        db.drop_db().await;
+    }
+}
