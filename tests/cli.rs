@@ -7,11 +7,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use aivis::demo::generate::{GroundTruth, TrafficSpec};
 use common::{TestDb, aivis, stderr, write_log};
-use sqlx::Connection;
 
 fn write_config(dir: &Path, database_url: &str) -> PathBuf {
     let path = dir.join("aivis.toml");
@@ -94,6 +92,20 @@ fn unreadable_log_file_exits_1_naming_it() {
     let out = aivis(dir.path(), &["ingest", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_log_whose_format_cannot_be_detected_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "sqlite://t.db");
+    std::fs::write(dir.path().join("notes.log"), "dear diary\ntoday nothing\n").unwrap();
+    let out = aivis(dir.path(), &["ingest", "notes.log"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("notes.log: cannot detect the log format"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -212,64 +224,66 @@ fn report_json_has_the_documented_keys_and_wilson_interval() {
 }
 
 /// Reads the furthest checkpoint offset, or None while the table does not exist yet.
-async fn checkpoint_offset(url: &str) -> Option<i64> {
-    let query = "SELECT MAX(byte_offset) FROM ingest_checkpoints";
-    if url.starts_with("sqlite") {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("{url}?mode=ro"))
-            .await
-            .ok()?;
-        sqlx::query_scalar::<_, Option<i64>>(query)
-            .fetch_one(&mut conn)
-            .await
-            .ok()?
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.ok()?;
-        sqlx::query_scalar::<_, Option<i64>>(query)
-            .fetch_one(&mut conn)
-            .await
-            .ok()?
-    }
+/// Lines covered by the stored checkpoint.
+async fn checkpoint_lines(url: &str) -> i64 {
+    common::number(
+        url,
+        "SELECT COALESCE(MAX(lines), 0) FROM ingest_checkpoints",
+    )
+    .await
+}
+
+/// Runs an ingest of `log` in 2,000-line batches that aborts the process (as `kill -9` would)
+/// at `failpoint` (`before-commit:N` or `after-commit:N`).
+fn ingest_until_abort(dir: &Path, log: &Path, failpoint: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aivis"))
+        .args(["ingest", "--batch-lines", "2000", log.to_str().unwrap()])
+        .current_dir(dir)
+        .env_remove("AIVIS_CONFIG")
+        .env_remove("AIVIS_DATABASE_URL")
+        .env("AIVIS_FAILPOINT", failpoint)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{failpoint}: the ingest was not stopped"
+    );
+    assert!(
+        stderr(&out).contains("AIVIS_FAILPOINT: aborting"),
+        "{failpoint}: {}",
+        stderr(&out)
+    );
 }
 
 async fn crash_and_resume(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &db.url);
     let spec = TrafficSpec {
-        sessions: 30_000,
+        sessions: 4_000,
         days: 14,
         seed: 42,
         ..TrafficSpec::demo()
     };
     let (log, truth) = write_log(dir.path(), "big.log", &spec);
-    let size = std::fs::metadata(&log).unwrap().len() as i64;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aivis"))
-        .args(["ingest", "--batch-lines", "2000", log.to_str().unwrap()])
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "no checkpoint appeared");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "ingest finished before the kill"
-        );
-        if checkpoint_offset(&db.url).await.is_some_and(|o| o > 0) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let at_kill = checkpoint_offset(&db.url).await.unwrap();
     assert!(
-        at_kill > 0 && at_kill < size,
-        "killed at {at_kill} of {size}"
+        truth.lines > 12_000,
+        "the log is long enough for the batches below"
     );
+    // Aborted right before the third COMMIT: the third batch is lost, two are stored.
+    ingest_until_abort(dir.path(), &log, "before-commit:3");
+    assert_eq!(checkpoint_lines(&db.url).await, 4_000, "{}", db.name);
+    // Resumed, and aborted right after its second COMMIT: that batch is stored.
+    ingest_until_abort(dir.path(), &log, "after-commit:2");
+    assert_eq!(checkpoint_lines(&db.url).await, 8_000, "{}", db.name);
     let out = aivis(dir.path(), &["ingest", log.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        checkpoint_lines(&db.url).await,
+        truth.lines as i64,
+        "{}",
+        db.name
+    );
     assert_eq!(
         report_by_source(dir.path()),
         truth_by_source(&truth),
@@ -279,7 +293,7 @@ async fn crash_and_resume(db: &TestDb) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn killed_ingest_resumes_with_exact_totals_on_both_backends() {
+async fn ingest_aborted_before_or_after_commit_resumes_with_exact_totals_on_both_backends() {
     for db in TestDb::both().await {
         crash_and_resume(&db).await;
         db.drop_db().await;

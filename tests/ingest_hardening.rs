@@ -669,3 +669,60 @@ async fn a_set_aside_visitor_is_found_as_their_latest_session_with_its_goals() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unfinished_last_line_longer_than_the_cap_waits_for_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = NOV_1 + 3_600;
+    let head = numbered_lines(start, 0, 10);
+    // A line still being written, already longer than the 16 KiB line cap.
+    let unfinished = format!("10.9.9.9 - - [{}", "x".repeat(20 * 1024));
+    let path = write(dir.path(), "growing.log", &format!("{head}{unfinished}"));
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let first = run(&store, &site("acme"), &[&path], IngestOptions::default()).await;
+        assert_eq!(first.pageviews, 10, "{}", db.name);
+        assert_eq!(
+            first.files[0].unterminated_bytes,
+            unfinished.len() as u64,
+            "{}",
+            db.name
+        );
+        let offset = number(&db.url, "SELECT MAX(byte_offset) FROM ingest_checkpoints").await;
+        assert_eq!(
+            offset,
+            head.len() as i64,
+            "{}: the checkpoint stops before it",
+            db.name
+        );
+        store.close().await;
+        db.drop_db().await;
+    }
+    // Once finished (and followed by more lines), the next run reads it as the over-long
+    // line it is, and then the rest.
+    let tail = numbered_lines(start, 10, 5);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, format!("\n{tail}").as_bytes()).unwrap();
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        std::fs::write(dir.path().join("part.log"), format!("{head}{unfinished}")).unwrap();
+        let part = dir.path().join("part.log");
+        run(&store, &site("acme"), &[&part], IngestOptions::default()).await;
+        // The grown file is the same file (same beginning): it continues at the checkpoint.
+        std::fs::write(&part, std::fs::read(&path).unwrap()).unwrap();
+        let second = run(&store, &site("acme"), &[&part], IngestOptions::default()).await;
+        assert_eq!(second.pageviews, 5, "{}", db.name);
+        assert_eq!(
+            second.skipped.get("too_long").copied(),
+            Some(1),
+            "{}",
+            db.name
+        );
+        assert_eq!(pageviews(&db.url).await, 15, "{}", db.name);
+        store.close().await;
+        db.drop_db().await;
+    }
+}
