@@ -6,24 +6,10 @@
 -- both tables are rebuilt with the same columns and rows. The visitor index
 -- sessions_site_visitor, if an ingest had created it, is created again by the next ingest
 -- that needs it.
-PRAGMA defer_foreign_keys = ON;
-
-CREATE TABLE conversions_new (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id    INTEGER NOT NULL REFERENCES sessions (id),
-    site          TEXT NOT NULL,
-    goal          TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    converted_at  INTEGER NOT NULL,
-    day           TEXT NOT NULL,
-    path          TEXT NOT NULL,
-    UNIQUE (session_id, goal)
-);
-INSERT INTO conversions_new SELECT id, session_id, site, goal, kind, converted_at, day, path
-    FROM conversions;
+-- Order matters for the foreign key from conversions to sessions: conversions are set aside
+-- in a plain copy first, so dropping the old sessions table orphans nothing.
+CREATE TABLE conversions_copy AS SELECT * FROM conversions;
 DROP TABLE conversions;
-ALTER TABLE conversions_new RENAME TO conversions;
-CREATE INDEX conversions_site_day ON conversions (site, day);
 
 CREATE TABLE sessions_new (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,6 +41,22 @@ CREATE INDEX sessions_site_last_hit ON sessions (site, last_hit_at);
 -- A block reservation moves this row forward; it must exist before the first one.
 INSERT INTO sqlite_sequence (name, seq)
     SELECT 'sessions', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sessions');
+
+CREATE TABLE conversions (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id    INTEGER NOT NULL REFERENCES sessions (id),
+    site          TEXT NOT NULL,
+    goal          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    converted_at  INTEGER NOT NULL,
+    day           TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    UNIQUE (session_id, goal)
+);
+INSERT INTO conversions SELECT id, session_id, site, goal, kind, converted_at, day, path
+    FROM conversions_copy;
+DROP TABLE conversions_copy;
+CREATE INDEX conversions_site_day ON conversions (site, day);
 
 -- Who holds a named lease (one ingest per site: `ingest:<site>`), for how long, and who they
 -- are, so a second writer can be refused with a message naming the first. On SQLite the row
