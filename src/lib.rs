@@ -12,6 +12,8 @@
 //!   the ingest batch writer and the read-only query paths.
 //! - [`report`]: the query library (`queries/*.sql`), the statement check for analyst SQL, and
 //!   table/CSV/JSON output.
+//! - [`service`]: the [`service::App`] a process shares (settings, store, HTTP client, shutdown
+//!   token) and the operations every front end calls with it.
 //! - [`demo`]: the sample-traffic generator with ground truth, and `aivis demo`.
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
 //! - [`error`]: the kinds of failure (usage, not found, conflict, unavailable, internal) every
@@ -28,4 +30,5 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod report;
+pub mod service;
 pub mod store;

@@ -17,9 +17,12 @@ use crate::cli::{Cli, Command, ForgetArgs, IngestArgs, InitArgs, LogFormatArg, Q
 use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::parse::LogFormat;
-use crate::ingest::{FormatChoice, IngestError, IngestOptions, IngestSummary, Input, ingest};
+use crate::ingest::{
+    FormatChoice, IngestError, IngestOptions, IngestSummary, Input, ProgressObserver,
+};
 use crate::report::ReportError;
 use crate::report::library::{LIBRARY, QueryFile};
+use crate::service::{self, App, IngestRequest, ServiceError};
 use crate::store::{Store, StoreError};
 
 /// A mistake in how aivis was called or configured (exit code 2).
@@ -33,6 +36,15 @@ async fn with_store<T>(settings: &Settings, work: impl AsyncFnOnce(&Store) -> T)
     let store = Store::connect(&settings.database_url).await?;
     let result = work(&store).await;
     store.close().await;
+    Ok(result)
+}
+
+/// Opens the [`App`] (database, HTTP client), runs `work` with it and closes it again,
+/// whatever `work` returned (its result is handed back as is).
+async fn with_app<T>(settings: Settings, work: impl AsyncFnOnce(&App) -> T) -> Result<T> {
+    let app = App::open(settings).await?;
+    let result = work(&app).await;
+    app.close().await;
     Ok(result)
 }
 
@@ -66,6 +78,9 @@ pub fn error_kind(err: &anyhow::Error) -> ErrorKind {
             }
             continue;
         }
+        if let Some(service) = cause.downcast_ref::<ServiceError>() {
+            return service.kind();
+        }
         if let Some(ingest) = cause.downcast_ref::<IngestError>() {
             return ingest.kind();
         }
@@ -89,7 +104,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Init(args) => init(&args),
         Command::Ingest(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
-            run_ingest(&settings, &args).await
+            run_ingest(settings, &args).await
         }
         Command::Report(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
@@ -114,45 +129,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Forget(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
-            forget(&settings, &args).await
+            forget(settings, &args).await
         }
         Command::Demo(args) => crate::demo::run(&args).await,
     }
 }
 
 /// `aivis forget`: deletes visits and salts before a day that can no longer receive sessions.
-async fn forget(settings: &Settings, args: &ForgetArgs) -> Result<()> {
-    let Some(before) = crate::day::parse_day(&args.before) else {
-        return Err(UsageError(format!(
-            "--before {:?} is not a date in the form YYYY-MM-DD",
-            args.before
-        ))
-        .into());
-    };
-    if let Some(site) = &args.site
-        && !settings.sites.is_empty()
-    {
-        settings.site(Some(site)).map_err(UsageError)?;
-    }
-    let retention = i64::from(settings.salt_retention_days);
-    let forgotten = with_store(settings, async |store| -> Result<_> {
-        for (site, latest) in store.latest_hits().await? {
-            if args.site.as_ref().is_some_and(|s| *s != site) {
-                continue;
-            }
-            let first_open = crate::day::day_number(latest) - (retention - 1);
-            if before / 86_400 > first_open {
-                let day = crate::day::day_text(first_open * 86_400);
-                return Err(UsageError(format!(
-                    "site {site}: visits from {day} on can still be continued by the next \
-                     ingest (salt_retention_days = {retention}); pass --before {day} or earlier"
-                ))
-                .into());
-            }
-        }
-        Ok(store
-            .forget_before(args.site.as_deref(), &args.before)
-            .await?)
+async fn forget(settings: Settings, args: &ForgetArgs) -> Result<()> {
+    let forgotten = with_app(settings, async |app| {
+        service::forget(app, args.site.as_deref(), &args.before).await
     })
     .await??;
     if args.json {
@@ -199,28 +185,21 @@ pub(crate) fn format_choice(arg: LogFormatArg) -> FormatChoice {
     }
 }
 
-async fn run_ingest(settings: &Settings, args: &IngestArgs) -> Result<()> {
-    let site = settings.site(args.site.as_deref()).map_err(UsageError)?;
-    if args.batch_lines == 0 {
-        return Err(UsageError("--batch-lines must be at least 1".into()).into());
-    }
-    let inputs = args.files.iter().map(|f| Input::from_arg(f)).collect();
-    if args.max_held_sessions < 2 {
-        return Err(UsageError("--max-held-sessions must be at least 2".into()).into());
-    }
-    let options = IngestOptions {
-        format: format_choice(args.format),
-        batch_lines: args.batch_lines,
-        progress: std::io::stderr().is_terminal().then(|| {
-            crate::ingest::ProgressObserver(std::sync::Arc::new(progress::ProgressBar::default()))
-        }),
-        max_held_sessions: args.max_held_sessions,
-        salt_retention_days: settings.salt_retention_days,
+async fn run_ingest(settings: Settings, args: &IngestArgs) -> Result<()> {
+    let request = IngestRequest {
+        site: args.site.clone(),
+        inputs: args.files.iter().map(|f| Input::from_arg(f)).collect(),
+        options: IngestOptions {
+            format: format_choice(args.format),
+            batch_lines: args.batch_lines,
+            progress: std::io::stderr()
+                .is_terminal()
+                .then(|| ProgressObserver(std::sync::Arc::new(progress::ProgressBar::default()))),
+            max_held_sessions: args.max_held_sessions,
+            ..IngestOptions::default()
+        },
     };
-    let summary = with_store(settings, async |store| {
-        ingest(store, site, inputs, options).await
-    })
-    .await??;
+    let summary = with_app(settings, async |app| service::ingest(app, request).await).await??;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

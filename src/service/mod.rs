@@ -1,0 +1,172 @@
+//! The service layer: one [`App`] per process and the operations every front end calls with
+//! it. The CLI (`app`) parses arguments, calls an operation and prints; the scheduler and the
+//! HTTP server to come call the same operations with the same `App`, so there is one
+//! implementation of each step. Operations check their inputs against the settings (unknown
+//! sites, flags out of range) and return a [`ServiceError`] whose kind the caller maps to an
+//! exit code or an HTTP status.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::error::{ErrorKind, HasKind};
+use crate::ingest::{IngestError, IngestOptions, IngestSummary, Input};
+use crate::store::{Forgotten, Store, StoreError};
+
+/// What a long-running process shares: the settings, the store (its pools and, for a SQLite
+/// file, its one writer thread), one HTTP client (one connection pool for every engine call)
+/// and the token that tells every operation to stop. Cheap to clone; clones share all of it.
+#[derive(Debug, Clone)]
+pub struct App {
+    settings: Arc<Settings>,
+    store: Store,
+    http: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The caller's mistake, naming the flag or value at fault.
+    #[error("{0}")]
+    Usage(String),
+    /// Something named is not configured or stored.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The HTTP client could not be built (no TLS roots, say).
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}
+
+impl HasKind for ServiceError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ServiceError::Usage(_) => ErrorKind::Usage,
+            ServiceError::NotFound(_) => ErrorKind::NotFound,
+            ServiceError::Store(err) => err.kind(),
+            ServiceError::Ingest(err) => err.kind(),
+            ServiceError::Http(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+impl App {
+    /// Opens the configured database (migrating it) and builds the shared HTTP client.
+    pub async fn open(settings: Settings) -> Result<App, ServiceError> {
+        let store = Store::connect(&settings.database_url).await?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("aivis/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| ServiceError::Http(err.to_string()))?;
+        Ok(App {
+            settings: Arc::new(settings),
+            store,
+            http,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The one HTTP client: clones share its connection pool; timeouts are set per request.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Cancelled when the process is asked to stop: operations stop starting new work.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// Stops every operation and closes the database pools.
+    pub async fn close(&self) {
+        self.shutdown.cancel();
+        self.store.close().await;
+    }
+}
+
+/// What to ingest.
+#[derive(Debug)]
+pub struct IngestRequest {
+    /// The configured site (None: the only one).
+    pub site: Option<String>,
+    pub inputs: Vec<Input>,
+    pub options: IngestOptions,
+}
+
+/// Ingests logs of one configured site (see [`crate::ingest::ingest`]): refused with a usage
+/// error for an unknown site or options out of range, and with a conflict while another
+/// ingest of the site runs.
+pub async fn ingest(app: &App, request: IngestRequest) -> Result<IngestSummary, ServiceError> {
+    let site = app
+        .settings
+        .site(request.site.as_deref())
+        .map_err(ServiceError::NotFound)?;
+    if request.options.batch_lines == 0 {
+        return Err(ServiceError::Usage(
+            "--batch-lines must be at least 1".into(),
+        ));
+    }
+    if request.options.max_held_sessions < 2 {
+        return Err(ServiceError::Usage(
+            "--max-held-sessions must be at least 2".into(),
+        ));
+    }
+    if request.inputs.is_empty() {
+        return Err(ServiceError::Usage(
+            "name at least one log file (or -)".into(),
+        ));
+    }
+    let options = IngestOptions {
+        salt_retention_days: app.settings.salt_retention_days,
+        ..request.options
+    };
+    Ok(crate::ingest::ingest(&app.store, site, request.inputs, options).await?)
+}
+
+/// Deletes visits and salts of days before `before` (`YYYY-MM-DD`), of one site or all;
+/// refused for days that the next ingest could still continue (see `salt_retention_days`).
+pub async fn forget(
+    app: &App,
+    site: Option<&str>,
+    before: &str,
+) -> Result<Forgotten, ServiceError> {
+    let Some(before_ts) = crate::day::parse_day(before) else {
+        return Err(ServiceError::Usage(format!(
+            "--before {before:?} is not a date in the form YYYY-MM-DD"
+        )));
+    };
+    if let Some(site) = site
+        && !app.settings.sites.is_empty()
+    {
+        app.settings
+            .site(Some(site))
+            .map_err(ServiceError::NotFound)?;
+    }
+    let retention = i64::from(app.settings.salt_retention_days);
+    for (stored, latest) in app.store.latest_hits().await? {
+        if site.is_some_and(|s| s != stored) {
+            continue;
+        }
+        let first_open = crate::day::day_number(latest) - (retention - 1);
+        if before_ts / 86_400 > first_open {
+            let day = crate::day::day_text(first_open * 86_400);
+            return Err(ServiceError::Usage(format!(
+                "site {stored}: visits from {day} on can still be continued by the next ingest \
+                 (salt_retention_days = {retention}); pass --before {day} or earlier"
+            )));
+        }
+    }
+    Ok(app.store.forget_before(site, before).await?)
+}
