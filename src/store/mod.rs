@@ -6,10 +6,10 @@
 //! `Any` over a trait with two concrete pools because one copy of every query is worth more
 //! than the conversion cost everywhere but one place: the ingest batch writer, which on a
 //! SQLite file binds its rows through a direct rusqlite connection (see `batch`; the same
-//! statements, one bundled SQLite). Ids are assigned by aivis (max + 1 at the start of an
-//! ingest) so that batches need no `RETURNING` round trips; ingests of one database
-//! therefore run one at a time (a second concurrent ingest fails on the primary key and
-//! rolls back, losing nothing).
+//! statements, one bundled SQLite), on the file's one writer thread (`sqlite_writer`). Ids are
+//! assigned by the database: conversion ids on insert, session ids reserved in blocks before
+//! use (`reserve_session_ids`), so batches need no `RETURNING` round trips and writers of
+//! different sites never collide. Named leases (`leases`) keep two ingests of one site apart.
 //!
 //! Queries from the library and from analysts (`aivis query`, the reports) go through
 //! `Store::run_read_only` (see `query`), which refuses writes and the secret table
@@ -105,7 +105,7 @@ pub enum StoreError {
     #[error("{name} is held by {holder}")]
     LeaseHeld { name: String, holder: LeaseHolder },
     /// A write met a row another writer added first.
-    #[error("{0} (another ingest of the same site may be running: run them one at a time)")]
+    #[error("{0} (another writer added the same row first)")]
     Conflict(String),
 }
 

@@ -72,8 +72,8 @@ const DAILY_CRAWLERS: Insert = Insert {
            status_5xx = daily_crawlers.status_5xx + excluded.status_5xx",
 };
 
-/// Salts of days first seen in this batch. If one exists already (another ingest of the site
-/// got there first, which the README says not to do), the stored one is kept.
+/// Salts of days first seen in this batch. The site's lease keeps other ingests of the site
+/// out; should a salt exist all the same, the stored one is kept.
 const INSERT_SALT: &str = "INSERT INTO day_salts (site, day, salt, created_at) \
                            VALUES ($1, $2, $3, $4) ON CONFLICT (site, day) DO NOTHING";
 

@@ -157,7 +157,7 @@ async fn a_full_disk_is_named_as_such() {
     assert!(matches!(err, StoreError::DiskFull(_)), "{err:?}");
     let text = err.to_string();
     assert!(text.starts_with("the disk is full"), "{text}");
-    assert!(!text.contains("another ingest"), "{text}");
+    assert!(!text.contains("another writer"), "{text}");
 }
 
 #[test]
