@@ -99,9 +99,10 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
 async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
     let site: &SiteConfig = settings.site(args.site.as_deref()).map_err(UsageError)?;
     let prompt = NewPrompt {
-        text: clean_text(&args.text).map_err(UsageError)?,
-        tags: clean_tags(&args.tags).map_err(UsageError)?,
-        engines: check_engines(&args.engines, &engine_names(settings)).map_err(UsageError)?,
+        text: clean_text(&args.text).map_err(|e| UsageError(e.to_string()))?,
+        tags: clean_tags(&args.tags).map_err(|e| UsageError(e.to_string()))?,
+        engines: check_engines(&args.engines, &engine_names(settings))
+            .map_err(|e| UsageError(e.to_string()))?,
     };
     let added = with_store(settings, async |store| {
         store.add_prompt(&site.name, &prompt, now_unix()).await
