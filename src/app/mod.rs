@@ -60,6 +60,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 cause.downcast_ref::<ReportError>(),
                 Some(ReportError::Usage(_))
             )
+            || (cause.downcast_ref::<crate::checks::run::CheckError>())
+                .is_some_and(|e| crate::error::HasKind::kind(e).exit_code() == 2)
     });
     if usage { 2 } else { 1 }
 }
