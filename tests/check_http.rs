@@ -22,6 +22,7 @@ use aivis::report::library::prepare;
 use aivis::report::table::{Table, Value};
 use aivis::store::Store;
 use common::TestDb;
+use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
@@ -356,9 +357,17 @@ async fn check_everything(store: &Store, engines: Vec<EngineConfig>) -> CheckSum
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_secs(2),
     };
-    run_checks(store, &settings, &CheckSelection::default(), &env, policy)
-        .await
-        .unwrap()
+    let cancel = CancellationToken::new();
+    run_checks(
+        store,
+        &settings,
+        &CheckSelection::default(),
+        &env,
+        policy,
+        &cancel,
+    )
+    .await
+    .unwrap()
 }
 
 /// One stored answer, as the user reads it back.

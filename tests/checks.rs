@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use aivis::checks::client::RetryPolicy;
 use aivis::checks::engines::EngineKind;
 use aivis::checks::prompts::NewPrompt;
-use aivis::checks::run::{CheckError, CheckSelection, rescore, run_checks};
+use aivis::checks::run::{CheckError, CheckSelection, RunStatus, rescore, run_checks};
 use aivis::config::EngineConfig;
 use aivis::config::{EntityConfig, Settings};
 use aivis::demo::checks::{DEMO_PROMPTS, REPLAY_ANSWERS, SEARCH_RESULTS, replay_engine};
@@ -19,7 +19,8 @@ use aivis::demo::demo_site;
 use aivis::report::table::{Table, Value};
 use aivis::report::{self, CitationsBy, Filters, MentionsBy};
 use aivis::store::{Added, Store};
-use common::TestDb;
+use common::{TestDb, number, rows};
+use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -69,6 +70,7 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
             &CheckSelection::default(),
             &no_env,
             RetryPolicy::default(),
+            &CancellationToken::new(),
         )
         .await;
         assert!(
@@ -114,11 +116,16 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
             &CheckSelection::default(),
             &no_env,
             RetryPolicy::default(),
+            &CancellationToken::new(),
         )
         .await
         .unwrap();
         // 4 prompts × 3 samples; the fourth prompt's third recorded answer is a failure.
         assert_eq!((summary.answers, summary.failed), (11, 1), "{}", db.name);
+        assert_eq!(summary.status, RunStatus::Finished, "{}", db.name);
+        let closed = "SELECT COUNT(*) FROM check_runs WHERE status = 'finished' \
+                      AND finished_at IS NOT NULL";
+        assert_eq!(number(&db.url, closed).await, 1, "{}", db.name);
         assert!(
             summary.failures[0].contains("recorded failure"),
             "{:?}",
@@ -197,6 +204,29 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
             "{}",
             db.name
         );
+        // Rescore reads the ok answers a page at a time: every one once, in id order.
+        let ok_ids: Vec<i64> = rows(
+            &db.url,
+            "SELECT CAST(id AS TEXT) AS answer FROM answers WHERE status = 'ok' ORDER BY id",
+        )
+        .await
+        .iter()
+        .map(|row| row[0].parse().unwrap())
+        .collect();
+        let (mut paged, mut after, mut pages) = (Vec::new(), i64::MIN, 0);
+        loop {
+            let page = store
+                .ok_answers_after(Some("acme"), after, 4)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            pages += 1;
+            paged.extend(page.iter().map(|a| a.id));
+        }
+        assert_eq!((paged, pages), (ok_ids, 3), "{}", db.name);
+        let other = store.ok_answers_after(Some("globex"), i64::MIN, 4).await;
+        assert!(other.unwrap().is_empty(), "{}", db.name);
         let rescored = report::mentions(&store, MentionsBy::Entity, &filters)
             .await
             .unwrap();
@@ -300,6 +330,7 @@ async fn visibility_puts_search_rank_beside_ai_mentions_on_both_backends() {
             &CheckSelection::default(),
             &|_: &str| None,
             RetryPolicy::default(),
+            &CancellationToken::new(),
         )
         .await
         .unwrap();

@@ -1,13 +1,16 @@
 //! `aivis prompts …`, `aivis check` and `aivis rescore`: managing tracked prompts, asking the
-//! engines, and re-scoring stored answers.
+//! engines, and re-scoring stored answers. `aivis check` owns the run's cancellation token: the
+//! first Ctrl-C or SIGTERM cancels it (no new calls; the calls under way finish and are stored;
+//! the run is closed as aborted and the command exits 1), a second one ends the process at once.
 
 use anyhow::{Context, Result};
+use tokio_util::sync::CancellationToken;
 
 use super::{UsageError, print_out, with_store};
 use crate::checks::client::RetryPolicy;
 use crate::checks::prompts::{NewPrompt, check_engines, clean_tags, clean_text, read_csv};
 use crate::checks::run::{
-    CheckError, CheckSelection, CheckSummary, rescore as rescore_all, run_checks,
+    CheckSelection, CheckSummary, RunStatus, rescore as rescore_all, run_checks,
 };
 use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
 use crate::config::{Settings, SiteConfig, names};
@@ -99,9 +102,10 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
 async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
     let site: &SiteConfig = settings.site(args.site.as_deref()).map_err(UsageError)?;
     let prompt = NewPrompt {
-        text: clean_text(&args.text).map_err(UsageError)?,
-        tags: clean_tags(&args.tags).map_err(UsageError)?,
-        engines: check_engines(&args.engines, &engine_names(settings)).map_err(UsageError)?,
+        text: clean_text(&args.text).map_err(|e| UsageError(e.to_string()))?,
+        tags: clean_tags(&args.tags).map_err(|e| UsageError(e.to_string()))?,
+        engines: check_engines(&args.engines, &engine_names(settings))
+            .map_err(|e| UsageError(e.to_string()))?,
     };
     let added = with_store(settings, async |store| {
         store.add_prompt(&site.name, &prompt, now_unix()).await
@@ -131,15 +135,26 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
         prompt: args.prompt,
     };
     let env = |key: &str| std::env::var(key).ok();
+    let cancel = CancellationToken::new();
+    let listener = tokio::spawn(cancel_on_signal(cancel.clone()));
     let summary = with_store(settings, async |store| {
-        run_checks(store, settings, &selection, &env, RetryPolicy::default()).await
+        let policy = RetryPolicy::default();
+        run_checks(store, settings, &selection, &env, policy, &cancel).await
     })
-    .await?
-    .map_err(check_error)?;
+    .await;
+    listener.abort();
+    let summary = summary??;
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
     } else {
         print_out(&describe(&summary))?;
+    }
+    if summary.status == RunStatus::Aborted {
+        return Err(anyhow::anyhow!(
+            "check run {} was stopped: {} calls not asked (the answers received are stored)",
+            summary.run_id,
+            summary.not_asked
+        ));
     }
     match silent_engines(&summary).as_slice() {
         [] => Ok(()),
@@ -148,6 +163,49 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
             silent.join(", ")
         )),
     }
+}
+
+/// Cancels `cancel` at the first SIGINT (Ctrl-C) or SIGTERM; exits the process at the second.
+#[cfg(unix)]
+async fn cancel_on_signal(cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    loop {
+        let received = tokio::select! {
+            received = interrupt.recv() => received,
+            received = terminate.recv() => received,
+        };
+        if received.is_none() {
+            return;
+        }
+        stop(&cancel);
+    }
+}
+
+/// Cancels `cancel` at the first Ctrl-C; exits the process at the second.
+#[cfg(not(unix))]
+async fn cancel_on_signal(cancel: CancellationToken) {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        stop(&cancel);
+    }
+}
+
+/// The first stop request cancels the run; the second ends the process.
+fn stop(cancel: &CancellationToken) {
+    if cancel.is_cancelled() {
+        eprintln!("stopped at once: the calls under way are lost");
+        std::process::exit(130);
+    }
+    eprintln!(
+        "stopping: no new calls start; the calls under way finish and are stored \
+         (interrupt again to stop at once)"
+    );
+    cancel.cancel();
 }
 
 /// Engines that were asked and answered nothing: a wrong key, a dead endpoint or a changed
@@ -163,9 +221,19 @@ fn silent_engines(summary: &CheckSummary) -> Vec<String> {
 
 fn describe(summary: &CheckSummary) -> String {
     let mut out = format!(
-        "check run {}: {} answers stored, {} failed calls, {:.1} s\n",
-        summary.run_id, summary.answers, summary.failed, summary.seconds
+        "check run {} {}: {} answers stored, {} failed calls, {:.1} s\n",
+        summary.run_id,
+        summary.status.as_str(),
+        summary.answers,
+        summary.failed,
+        summary.seconds
     );
+    if summary.not_asked > 0 {
+        out.push_str(&format!(
+            "  {} calls not asked (the run was stopped)\n",
+            summary.not_asked
+        ));
+    }
     for (engine, tally) in &summary.by_engine {
         out.push_str(&format!(
             "  {engine}: {} ok, {} failed\n",
@@ -186,15 +254,23 @@ pub async fn rescore(settings: &Settings, args: &RescoreArgs) -> Result<()> {
     let count = with_store(settings, async |store| {
         rescore_all(store, settings, args.site.as_deref()).await
     })
-    .await?
-    .map_err(check_error)?;
+    .await??;
     print_out(&format!("re-scored {count} answers\n"))
 }
 
-/// A check error for `main`: the user's mistakes exit with 2, the rest with 1.
-fn check_error(err: CheckError) -> anyhow::Error {
-    match err {
-        CheckError::Usage(message) => anyhow::Error::new(UsageError(message)),
-        other => anyhow::Error::new(other),
+#[cfg(test)]
+mod tests {
+    use super::super::exit_code;
+    use crate::checks::run::CheckError;
+    use crate::store::StoreError;
+
+    #[test]
+    fn check_errors_exit_by_their_kind() {
+        let usage = anyhow::Error::new(CheckError::Usage("no active prompts".into()));
+        assert_eq!(exit_code(&usage), 2);
+        let task = anyhow::Error::new(CheckError::Task("a check task failed: boom".into()));
+        assert_eq!(exit_code(&task.context("aivis check")), 1);
+        let store = CheckError::Store(StoreError::Refused("not a SELECT".into()));
+        assert_eq!(exit_code(&anyhow::Error::new(store)), 2);
     }
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::checks::run::CheckError;
 use crate::cli::{Cli, Command, ForgetArgs, IngestArgs, InitArgs, LogFormatArg, QueryArgs};
 use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings};
 use crate::error::{ErrorKind, HasKind};
@@ -80,6 +81,9 @@ pub fn error_kind(err: &anyhow::Error) -> ErrorKind {
         }
         if let Some(service) = cause.downcast_ref::<ServiceError>() {
             return service.kind();
+        }
+        if let Some(check) = cause.downcast_ref::<CheckError>() {
+            return check.kind();
         }
         if let Some(ingest) = cause.downcast_ref::<IngestError>() {
             return ingest.kind();

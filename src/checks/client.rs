@@ -3,17 +3,29 @@
 //! (any other 4xx, an unreadable body: not retried), and each engine's requests are spaced to
 //! its `requests_per_minute`. Bodies are capped; API keys travel only in headers, and every
 //! outcome passes through one [`Redactor`] that removes the request's secrets (and masks any
-//! credential an error echoes) before anything is stored or printed.
+//! credential an error echoes) before anything is stored or printed. Parsing a response body
+//! and redacting an answer run on blocking threads (bodies reach 8 MiB).
+//!
+//! Cancellation: a call waiting for its rate-limit slot does not start once the run's token is
+//! cancelled; a request on the wire is never interrupted (it is paid for: its answer is kept);
+//! a call waiting to retry stops and keeps its last failure. Times come from tokio's clock, so
+//! tests run them on a paused clock.
 
 mod redact;
 
 pub use redact::{REDACTED, Redactor, mask_credentials};
 
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-use super::engines::{self, Answer, EngineSpec, HttpRequest, Method};
+use super::engines::{self, Answer, CallFailure, EngineSpec, HttpRequest, Method};
+use super::off_runtime;
+use crate::error::{ErrorKind, HasKind};
 
 /// Largest response body read (bytes).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -65,16 +77,32 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+/// What is appended to the last failure of a call whose retries a cancelled run stopped.
+pub const RETRIES_STOPPED: &str = "not retried: the run was stopped";
+
 /// The result of asking one prompt once (with retries).
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub result: Result<Answer, String>,
+    pub result: Result<Answer, CallFailure>,
     /// Calls made.
     pub attempts: u32,
     /// The last HTTP status received, if any.
     pub http_status: Option<u16>,
-    /// Time from the first call to the outcome.
+    /// Time from the start of the first call to the outcome (waits for rate-limit slots before
+    /// it are not counted).
     pub latency: Duration,
+}
+
+/// The shared HTTP client could not be built (the TLS setup failed): aivis's fault or its
+/// system's, not the user's.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct HttpClientError(#[source] reqwest::Error);
+
+impl HasKind for HttpClientError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Internal
+    }
 }
 
 /// One failed attempt.
@@ -108,22 +136,22 @@ impl RateLimiter {
             *next = slot + self.interval;
             slot
         };
-        tokio::time::sleep_until(slot.into()).await;
+        tokio::time::sleep_until(slot).await;
     }
 }
 
 /// The HTTP client engines share (build one per run and clone it: clones share its
 /// connection pool). Timeouts are set per engine, on each request.
-pub fn http_client() -> Result<reqwest::Client, String> {
+pub fn http_client() -> Result<reqwest::Client, HttpClientError> {
     reqwest::Client::builder()
         .user_agent(concat!("aivis/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        .map_err(HttpClientError)
 }
 
 /// Sends `spec`'s requests.
 pub struct EngineClient {
-    spec: EngineSpec,
+    spec: Arc<EngineSpec>,
     http: reqwest::Client,
     /// Longest a call may take, from connecting to the end of the body.
     timeout: Duration,
@@ -141,7 +169,7 @@ impl EngineClient {
         policy: RetryPolicy,
     ) -> EngineClient {
         EngineClient {
-            spec,
+            spec: Arc::new(spec),
             http,
             timeout,
             limiter: RateLimiter::per_minute(requests_per_minute),
@@ -149,69 +177,31 @@ impl EngineClient {
         }
     }
 
-    /// Asks `prompt`, retrying transient failures. The outcome holds none of the request's
-    /// secrets: this is the one place every error and answer is redacted.
-    pub async fn ask(&self, prompt: &str) -> Outcome {
+    /// Asks `prompt`, retrying transient failures; None when `cancel` fired before the first
+    /// request was sent (nothing was asked). The outcome holds none of the request's secrets:
+    /// this is the one place every error and answer is redacted.
+    pub async fn ask(&self, prompt: &str, cancel: &CancellationToken) -> Option<Outcome> {
         let Some(request) = engines::build_request(&self.spec, prompt) else {
-            return Outcome {
-                result: Err(format!(
+            return Some(Outcome {
+                result: Err(CallFailure::new(format!(
                     "{} engines are not HTTP engines",
                     self.spec.kind.as_str()
-                )),
+                ))),
                 attempts: 0,
                 http_status: None,
                 latency: Duration::ZERO,
-            };
+            });
         };
         let redactor = Redactor::for_request(self.spec.api_key.as_deref(), &request);
-        let mut outcome = self.ask_with_retries(&request).await;
+        let mut outcome =
+            with_retries(&self.limiter, self.policy, cancel, || self.send(&request)).await?;
         outcome.result = match outcome.result {
-            Ok(answer) => Ok(redactor.answer(answer)),
-            Err(message) => Err(redactor.error(&message, MAX_ERROR_BYTES)),
+            Ok(answer) => Ok(off_runtime(move || redactor.answer(answer)).await),
+            Err(failure) => Err(CallFailure::new(
+                redactor.error(&failure.reason, MAX_ERROR_BYTES),
+            )),
         };
-        outcome
-    }
-
-    /// Sends `request` until it succeeds, fails for good or runs out of attempts.
-    async fn ask_with_retries(&self, request: &HttpRequest) -> Outcome {
-        let started = Instant::now();
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            self.limiter.wait().await;
-            let failure = match self.send(request).await {
-                Ok((status, answer)) => {
-                    return Outcome {
-                        result: Ok(answer),
-                        attempts,
-                        http_status: Some(status),
-                        latency: started.elapsed(),
-                    };
-                }
-                Err(failure) => failure,
-            };
-            let wait = match failure.retry {
-                Retry::Transient(after) if attempts < self.policy.max_attempts => {
-                    after.unwrap_or_else(|| self.backoff(attempts))
-                }
-                _ => {
-                    return Outcome {
-                        result: Err(failure.message),
-                        attempts,
-                        http_status: failure.status,
-                        latency: started.elapsed(),
-                    };
-                }
-            };
-            tokio::time::sleep(wait.min(self.policy.max_delay)).await;
-        }
-    }
-
-    /// Exponential backoff with up to 25% jitter.
-    fn backoff(&self, attempts: u32) -> Duration {
-        let base = self.policy.base_delay * 2u32.saturating_pow(attempts.saturating_sub(1));
-        let jitter = base.mul_f64(rand::random::<f64>() * 0.25);
-        (base + jitter).min(self.policy.max_delay)
+        Some(outcome)
     }
 
     /// One call: the response's status and answer, or why it failed.
@@ -250,7 +240,9 @@ impl EngineClient {
                 status: Some(status),
             });
         }
-        engines::parse_response(&self.spec, &body)
+        let spec = Arc::clone(&self.spec);
+        off_runtime(move || engines::parse_response(&spec, &body))
+            .await
             .map(|answer| (status, answer))
             .map_err(|err| Failure {
                 message: err.to_string(),
@@ -258,6 +250,80 @@ impl EngineClient {
                 status: Some(status),
             })
     }
+}
+
+/// Calls `attempt` until it succeeds, fails for good or runs out of attempts, each call in its
+/// slot of `limiter`, waiting between calls as the failure or `policy` says. None when `cancel`
+/// fired before the first call started; once it fires, no further call starts and the last
+/// failure is the outcome (with [`RETRIES_STOPPED`]). A call under way is never interrupted.
+async fn with_retries<F, Fut>(
+    limiter: &RateLimiter,
+    policy: RetryPolicy,
+    cancel: &CancellationToken,
+    mut attempt: F,
+) -> Option<Outcome>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(u16, Answer), Failure>>,
+{
+    let mut started = None;
+    let mut attempts = 0;
+    // The last failure, once a call has failed: the outcome if the run stops before the next.
+    let mut last: Option<(String, Option<u16>)> = None;
+    let stopped = |last: Option<(String, Option<u16>)>, attempts, started: Option<Instant>| {
+        last.map(|(message, status)| Outcome {
+            result: Err(CallFailure::new(format!("{message} ({RETRIES_STOPPED})"))),
+            attempts,
+            http_status: status,
+            latency: started.map_or(Duration::ZERO, |s: Instant| s.elapsed()),
+        })
+    };
+    loop {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return stopped(last, attempts, started),
+            () = limiter.wait() => {}
+        }
+        let since = *started.get_or_insert_with(Instant::now);
+        attempts += 1;
+        let failure = match attempt().await {
+            Ok((status, answer)) => {
+                return Some(Outcome {
+                    result: Ok(answer),
+                    attempts,
+                    http_status: Some(status),
+                    latency: since.elapsed(),
+                });
+            }
+            Err(failure) => failure,
+        };
+        let wait = match failure.retry {
+            Retry::Transient(after) if attempts < policy.max_attempts => {
+                after.unwrap_or_else(|| backoff(policy, attempts))
+            }
+            _ => {
+                return Some(Outcome {
+                    result: Err(CallFailure::new(failure.message)),
+                    attempts,
+                    http_status: failure.status,
+                    latency: since.elapsed(),
+                });
+            }
+        };
+        last = Some((failure.message, failure.status));
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return stopped(last, attempts, started),
+            () = tokio::time::sleep(wait.min(policy.max_delay)) => {}
+        }
+    }
+}
+
+/// Exponential backoff with up to 25% jitter, at most `policy.max_delay`.
+fn backoff(policy: RetryPolicy, attempts: u32) -> Duration {
+    let base = policy.base_delay * 2u32.saturating_pow(attempts.saturating_sub(1));
+    let jitter = base.mul_f64(rand::random::<f64>() * 0.25);
+    (base + jitter).min(policy.max_delay)
 }
 
 /// Reads a body up to [`MAX_BODY_BYTES`].
@@ -338,13 +404,158 @@ mod tests {
         assert_eq!(redacted.len(), MAX_ERROR_BYTES);
     }
 
-    #[tokio::test]
+    /// `elapsed` is `expected` (a paused clock's timers fire within their millisecond).
+    fn about(elapsed: Duration, expected: Duration) -> bool {
+        elapsed >= expected && elapsed < expected + Duration::from_millis(5)
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn the_limiter_spaces_requests() {
         let limiter = RateLimiter::per_minute(600); // one per 100 ms
         let started = Instant::now();
-        for _ in 0..3 {
+        for slot in [0, 100, 200] {
             limiter.wait().await;
+            let elapsed = started.elapsed();
+            assert!(about(elapsed, Duration::from_millis(slot)), "{elapsed:?}");
         }
-        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    fn answer() -> Answer {
+        Answer {
+            text: "Acme".into(),
+            ..Answer::default()
+        }
+    }
+
+    fn busy(after: Option<Duration>) -> Failure {
+        Failure {
+            message: "HTTP 503: busy".into(),
+            retry: Retry::Transient(after),
+            status: Some(503),
+        }
+    }
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(60),
+    };
+
+    /// Runs `with_retries` over scripted attempt results; returns the outcome and when (since
+    /// the start) each attempt was made.
+    async fn scripted(
+        limiter: &RateLimiter,
+        policy: RetryPolicy,
+        cancel: &CancellationToken,
+        script: Vec<Result<(u16, Answer), Failure>>,
+    ) -> (Option<Outcome>, Vec<Duration>) {
+        let started = Instant::now();
+        let mut script = script.into_iter();
+        let mut calls = Vec::new();
+        let outcome = with_retries(limiter, policy, cancel, || {
+            calls.push(started.elapsed());
+            let next = script.next().expect("no more attempts scripted");
+            async move { next }
+        })
+        .await;
+        (outcome, calls)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_wait_for_retry_after_or_the_backoff() {
+        let limiter = RateLimiter::per_minute(10_000);
+        let script = vec![
+            Err(busy(Some(Duration::from_secs(7)))),
+            Err(busy(None)),
+            Err(busy(Some(Duration::from_secs(600)))),
+            Ok((200, answer())),
+        ];
+        let (outcome, calls) = scripted(&limiter, POLICY, &CancellationToken::new(), script).await;
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.result, Ok(answer()));
+        assert_eq!((outcome.attempts, outcome.http_status), (4, Some(200)));
+        let waits: Vec<Duration> = calls.windows(2).map(|w| w[1] - w[0]).collect();
+        // Retry-After honoured; the second backoff is 2 s plus up to 25% jitter; a Retry-After
+        // beyond max_delay waits max_delay.
+        assert!(about(waits[0], Duration::from_secs(7)), "{waits:?}");
+        assert!(
+            waits[1] >= Duration::from_secs(2) && waits[1] <= Duration::from_millis(2505),
+            "{waits:?}"
+        );
+        assert!(about(waits[2], POLICY.max_delay), "{waits:?}");
+        assert!(about(outcome.latency, calls[3]), "{outcome:?} {calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn permanent_failures_and_the_last_attempt_are_not_retried() {
+        let limiter = RateLimiter::per_minute(10_000);
+        let denied = Failure {
+            message: "HTTP 401: bad key".into(),
+            retry: Retry::Permanent,
+            status: Some(401),
+        };
+        let cancel = CancellationToken::new();
+        let (outcome, calls) = scripted(&limiter, POLICY, &cancel, vec![Err(denied)]).await;
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.result, Err(CallFailure::new("HTTP 401: bad key")));
+        assert_eq!((outcome.attempts, calls.len()), (1, 1));
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..POLICY
+        };
+        let script = (0..3).map(|_| Err(busy(None))).collect();
+        let (outcome, calls) = scripted(&limiter, policy, &cancel, script).await;
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.result, Err(CallFailure::new("HTTP 503: busy")));
+        assert_eq!((outcome.attempts, outcome.http_status), (3, Some(503)));
+        assert_eq!(calls.len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_run_starts_no_call_and_stops_retrying() {
+        // Cancelled before the call's slot: nothing is asked.
+        let limiter = RateLimiter::per_minute(1);
+        limiter.wait().await; // the next slot is a minute away
+        let cancel = CancellationToken::new();
+        let canceller = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            canceller.cancel();
+        });
+        let started = Instant::now();
+        let (outcome, calls) = scripted(&limiter, POLICY, &cancel, vec![Ok((200, answer()))]).await;
+        assert!(outcome.is_none() && calls.is_empty(), "{outcome:?}");
+        assert!(about(started.elapsed(), Duration::from_secs(1)));
+
+        // Cancelled while waiting to retry: the last failure, marked, at once.
+        let limiter = RateLimiter::per_minute(10_000);
+        let cancel = CancellationToken::new();
+        let canceller = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            canceller.cancel();
+        });
+        let script = vec![
+            Err(busy(Some(Duration::from_secs(30)))),
+            Ok((200, answer())),
+        ];
+        let (outcome, calls) = scripted(&limiter, POLICY, &cancel, script).await;
+        let outcome = outcome.unwrap();
+        assert_eq!(
+            outcome.result,
+            Err(CallFailure::new(format!(
+                "HTTP 503: busy ({RETRIES_STOPPED})"
+            )))
+        );
+        assert_eq!((outcome.attempts, outcome.http_status), (1, Some(503)));
+        assert_eq!(calls.len(), 1);
+        assert!(
+            about(outcome.latency, Duration::from_secs(3)),
+            "{outcome:?}"
+        );
+
+        // Already cancelled: not asked.
+        let (outcome, calls) = scripted(&limiter, POLICY, &cancel, vec![]).await;
+        assert!(outcome.is_none() && calls.is_empty());
     }
 }

@@ -96,6 +96,7 @@ pub async fn mentions_section(store: &Store, database: &Path) -> Result<String> 
         &CheckSelection::default(),
         &no_env,
         RetryPolicy::default(),
+        &tokio_util::sync::CancellationToken::new(),
     )
     .await?;
     let filters = Filters::default();

@@ -1,6 +1,11 @@
 //! Prompt-check storage: tracked prompts, check runs, answers (ok or failed) and the mentions
 //! and citations extracted from ok answers. An answer and its extraction are written in one
-//! transaction; `rescore` replaces an answer's extraction in one transaction too.
+//! transaction; `rescore` replaces an answer's extraction in one transaction too, reading the
+//! answers a page at a time (keyset pagination on the id).
+//!
+//! A run is `running` from its start until it is closed as `finished` or `aborted`; a run whose
+//! process died stays `running` (with no `finished_at`) until a later run start closes it as
+//! `aborted` once it has been idle long enough ([`Store::close_stale_check_runs`]).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -8,6 +13,7 @@ use sqlx::any::AnyRow;
 use super::{Store, StoreError};
 use crate::checks::mentions::{Extraction, Origin, Role};
 use crate::checks::prompts::{NewPrompt, split_list, text_key};
+use crate::checks::run::RunStatus;
 
 /// A stored prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,22 +184,48 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Starts a check run; returns its id.
+    /// Starts a check run (`running`); returns its id.
     pub async fn start_check_run(&self, now: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query("INSERT INTO check_runs (started_at) VALUES ($1) RETURNING id")
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "INSERT INTO check_runs (started_at, status) VALUES ($1, 'running') RETURNING id",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get("id")?)
     }
 
-    pub async fn finish_check_run(&self, run_id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE check_runs SET finished_at = $1 WHERE id = $2")
+    /// Closes a run with `status` (`finished` or `aborted`) at `now`.
+    pub async fn finish_check_run(
+        &self,
+        run_id: i64,
+        now: i64,
+        status: RunStatus,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE check_runs SET finished_at = $1, status = $2 WHERE id = $3")
             .bind(now)
+            .bind(status.as_str())
             .bind(run_id)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Closes as `aborted` every run still `running` whose last sign of life (its latest
+    /// answer's `asked_at`, else its start) is before `idle_since`: its process died. Its
+    /// `finished_at` is that last sign of life. Returns how many runs were closed.
+    pub async fn close_stale_check_runs(&self, idle_since: i64) -> Result<u64, StoreError> {
+        let last_seen = "COALESCE((SELECT MAX(a.asked_at) FROM answers a \
+                         WHERE a.run_id = check_runs.id), started_at)";
+        let sql = format!(
+            "UPDATE check_runs SET status = 'aborted', finished_at = {last_seen} \
+             WHERE status = 'running' AND {last_seen} < $1"
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(idle_since)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Stores an answer (or failed call) and, for an ok answer, its extraction; returns the
@@ -247,13 +279,21 @@ impl Store {
         Ok(id)
     }
 
-    /// The ok answers of `site` (all sites when None), for re-scoring.
-    pub async fn ok_answers(&self, site: Option<&str>) -> Result<Vec<StoredAnswer>, StoreError> {
+    /// Up to `limit` ok answers of `site` (all sites when None) with an id above `after`, by
+    /// id: a page for re-scoring (pass the last id of a page to get the next).
+    pub async fn ok_answers_after(
+        &self,
+        site: Option<&str>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredAnswer>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, site, text, provider_citations FROM answers \
-             WHERE status = 'ok' AND ($1 IS NULL OR site = $1) ORDER BY id",
+             WHERE status = 'ok' AND ($1 IS NULL OR site = $1) AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(site)
+        .bind(after)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -2,13 +2,15 @@
 //! the percent-encoded prompt) and scraped with CSS selectors (`scraper`): the text of the
 //! `answer_selector` matches and the `href` of the `link_selector` matches, resolved against
 //! the page URL. There is no provider API: the page's markup is the contract, so a selector
-//! that stops matching is reported as a missing answer, not as an empty one.
+//! that stops matching is reported as a missing answer, not as an empty one. Parsing a page
+//! (up to 8 MiB) is CPU work: `checks::client` runs it on a blocking thread.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use super::{Answer, EngineSpec, HttpRequest, Method, ParseError, dedup_urls};
+use crate::error::{ErrorKind, HasKind};
 
 /// Characters escaped in the prompt: all but RFC 3986's unreserved ones, so a space is `%20`,
 /// which reads the same in a query and in a path.
@@ -69,8 +71,22 @@ pub fn build_request(spec: &EngineSpec, prompt: &str) -> HttpRequest {
     }
 }
 
+/// A configured selector that is not CSS this adapter can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid CSS selector {selector:?}: {reason}")]
+pub struct SelectorError {
+    pub selector: String,
+    pub reason: String,
+}
+
+impl HasKind for SelectorError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
+    }
+}
+
 /// Checks that `selector` is a CSS selector this adapter can use (for config validation).
-pub fn check_selector(selector: &str) -> Result<(), String> {
+pub fn check_selector(selector: &str) -> Result<(), SelectorError> {
     parse_selector(selector).map(drop)
 }
 
@@ -106,15 +122,18 @@ pub fn parse_response(spec: &EngineSpec, body: &[u8]) -> Result<Answer, ParseErr
     }
 }
 
-fn parse_selector(selector: &str) -> Result<Selector, String> {
-    Selector::parse(selector).map_err(|err| format!("invalid CSS selector {selector:?}: {err}"))
+fn parse_selector(selector: &str) -> Result<Selector, SelectorError> {
+    Selector::parse(selector).map_err(|err| SelectorError {
+        selector: selector.to_string(),
+        reason: err.to_string(),
+    })
 }
 
 fn selector(selector: Option<&str>) -> Result<Option<Selector>, ParseError> {
     selector
         .map(parse_selector)
         .transpose()
-        .map_err(ParseError::Invalid)
+        .map_err(|err| ParseError::Invalid(err.to_string()))
 }
 
 /// The matches' texts, one a line, capped at [`MAX_TEXT_CHARS`].
@@ -296,7 +315,7 @@ mod tests {
     #[test]
     fn invalid_selectors_are_invalid() {
         assert!(check_selector("div.answer > p").is_ok());
-        let message = check_selector("div[").unwrap_err();
+        let message = check_selector("div[").unwrap_err().to_string();
         assert!(
             message.starts_with("invalid CSS selector \"div[\""),
             "{message}"

@@ -165,6 +165,30 @@ pub struct Answer {
     pub usage: Option<Usage>,
 }
 
+/// Why a call produced no answer, in words fit to store and print (the client has removed the
+/// request's secrets). It is stored with the failed answer: a failed call is never "not
+/// mentioned".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct CallFailure {
+    pub reason: String,
+}
+
+impl CallFailure {
+    pub fn new(reason: impl Into<String>) -> CallFailure {
+        CallFailure {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl crate::error::HasKind for CallFailure {
+    /// The engine did not answer usefully: an API that is down, refuses or changed.
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Unavailable
+    }
+}
+
 /// Why a response body could not be read as an answer (the call is then a failed run).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {

@@ -2,15 +2,48 @@
 //! Each line is `{"prompt": …, "text": …, "citations": [urls], "model": …}` or, to replay a
 //! failed call, `{"prompt": …, "error": …}`. A prompt's lines are its samples in order (sample
 //! n takes line n, cycling). Prompts match by their duplicate key, so spacing, case and a
-//! trailing `?` do not matter. Used by the demo and to re-run scoring on fixed answers.
+//! trailing `?` do not matter. Used by the demo and to re-run scoring on fixed answers. A file
+//! that cannot be read or parsed is a [`ReplayError`] naming the file and line.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Answer, dedup_urls};
+use super::{Answer, CallFailure, dedup_urls};
 use crate::checks::prompts::{clean_text, text_key};
+use crate::error::{ErrorKind, HasKind};
+
+/// Why a replay file cannot be used (the engine's `path` is the user's to fix).
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("cannot read replay file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A line that is not a recorded answer; `path` is empty when parsing text, not a file.
+    #[error("{}line {line}: {reason}", file_prefix(path))]
+    Line {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+}
+
+fn file_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("replay file {path}: ")
+    }
+}
+
+impl HasKind for ReplayError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
+    }
+}
 
 /// The duplicate key of a prompt as written anywhere (spacing, case, trailing `?` ignored).
 fn prompt_key(prompt: &str) -> String {
@@ -37,36 +70,52 @@ struct Recorded {
 /// The recorded answers of one file, by prompt key.
 #[derive(Debug, Clone, Default)]
 pub struct Recordings {
-    by_prompt: HashMap<String, Vec<Result<Answer, String>>>,
+    by_prompt: HashMap<String, Vec<Result<Answer, CallFailure>>>,
 }
 
 impl Recordings {
     /// Reads the file; errors name the line.
-    pub fn load(path: &Path) -> Result<Recordings, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| format!("cannot read replay file {}: {err}", path.display()))?;
-        Recordings::parse(&text).map_err(|err| format!("replay file {}: {err}", path.display()))
+    /// Reads the file (blocking: call it off the async runtime); errors name the file and
+    /// line.
+    pub fn load(path: &Path) -> Result<Recordings, ReplayError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ReplayError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Recordings::parse(&text).map_err(|err| match err {
+            ReplayError::Line { line, reason, .. } => ReplayError::Line {
+                path: shown,
+                line,
+                reason,
+            },
+            other => other,
+        })
     }
 
-    pub fn parse(text: &str) -> Result<Recordings, String> {
+    /// Reads recorded lines; errors name the line.
+    pub fn parse(text: &str) -> Result<Recordings, ReplayError> {
         let mut recordings = Recordings::default();
         for (index, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
+            let bad = |reason: String| ReplayError::Line {
+                path: String::new(),
+                line: index + 1,
+                reason,
+            };
             let recorded: Recorded =
-                serde_json::from_str(line).map_err(|err| format!("line {}: {err}", index + 1))?;
+                serde_json::from_str(line).map_err(|err| bad(err.to_string()))?;
             let outcome = match (recorded.error, recorded.text) {
-                (Some(error), _) => Err(error),
+                (Some(error), _) => Err(CallFailure::new(error)),
                 (None, Some(text)) => Ok(Answer {
                     text,
                     model: recorded.model,
                     citations: dedup_urls(recorded.citations),
                     usage: None,
                 }),
-                (None, None) => {
-                    return Err(format!("line {}: needs text or error", index + 1));
-                }
+                (None, None) => return Err(bad("needs text or error".into())),
             };
             recordings
                 .by_prompt
@@ -78,12 +127,12 @@ impl Recordings {
     }
 
     /// Sample `sample` (1-based) of `prompt`; an error when nothing is recorded for it.
-    pub fn answer(&self, prompt: &str, sample: u32) -> Result<Answer, String> {
+    pub fn answer(&self, prompt: &str, sample: u32) -> Result<Answer, CallFailure> {
         let answers = self
             .by_prompt
             .get(&prompt_key(prompt))
             .filter(|a| !a.is_empty())
-            .ok_or_else(|| "no recorded answer for this prompt".to_string())?;
+            .ok_or_else(|| CallFailure::new("no recorded answer for this prompt"))?;
         let index = (sample.max(1) as usize - 1) % answers.len();
         answers[index].clone()
     }
@@ -105,7 +154,7 @@ mod tests {
         assert_eq!(first.text, "Acme.");
         assert_eq!(first.citations, ["https://acme.test/"]);
         assert_eq!(
-            recordings.answer("best analytics", 2).unwrap_err(),
+            recordings.answer("best analytics", 2).unwrap_err().reason,
             "HTTP 503: overloaded"
         );
         assert_eq!(
@@ -118,8 +167,32 @@ mod tests {
     #[test]
     fn bad_lines_are_named() {
         let err = Recordings::parse("{\"prompt\": \"x\"}\n").unwrap_err();
-        assert!(err.contains("line 1"), "{err}");
-        let err = Recordings::parse("{\"prompt\": \"x\", \"text\": \"y\"}\nnope\n").unwrap_err();
-        assert!(err.starts_with("line 2"), "{err}");
+        assert_eq!(err.to_string(), "line 1: needs text or error");
+        let err = Recordings::parse("{\"prompt\": \"x\", \"text\": \"y\"}\nnope\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("line 2: "), "{err}");
+    }
+
+    #[test]
+    fn file_errors_name_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.ndjson");
+        let err = Recordings::load(&path).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("cannot read replay file {}: ", path.display())),
+            "{err}"
+        );
+        std::fs::write(&path, "\n{\"prompt\": \"x\", \"txt\": \"y\"}\n").unwrap();
+        let err = Recordings::load(&path).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!(
+                "replay file {}: line 2: unknown field",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Usage);
     }
 }

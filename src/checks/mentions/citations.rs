@@ -13,10 +13,11 @@ pub(super) const MAX_CITATIONS: usize = 200;
 /// Longest URL (in bytes) kept as a citation.
 pub(super) const MAX_URL_LEN: usize = 2048;
 
-/// A configured domain and the entity owning it.
-pub(super) struct OwnedDomain<'a> {
+/// A configured domain and the entity owning it (name and role).
+#[derive(Debug, Clone)]
+pub(super) struct OwnedDomain {
     domain: String,
-    entity: &'a Entity,
+    owner: (String, Role),
 }
 
 /// Normalises a configured domain: lowercase host, no scheme, path, port or leading `www.`.
@@ -36,7 +37,7 @@ pub(super) fn normalise_domain(raw: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_owned())
 }
 
-pub(super) fn owned_domains(entities: &[Entity]) -> Vec<OwnedDomain<'_>> {
+pub(super) fn owned_domains(entities: &[Entity]) -> Vec<OwnedDomain> {
     entities
         .iter()
         .flat_map(|entity| {
@@ -44,7 +45,10 @@ pub(super) fn owned_domains(entities: &[Entity]) -> Vec<OwnedDomain<'_>> {
                 .domains
                 .iter()
                 .filter_map(|d| normalise_domain(d))
-                .map(move |domain| OwnedDomain { domain, entity })
+                .map(move |domain| OwnedDomain {
+                    domain,
+                    owner: (entity.name.clone(), entity.role),
+                })
         })
         .collect()
 }
@@ -58,22 +62,18 @@ pub(super) fn host_in_domain(host: &str, domain: &str) -> bool {
 }
 
 /// The entity owning `host`; the most specific (longest) configured domain wins.
-pub(super) fn owner_of(host: &str, owned: &[OwnedDomain<'_>]) -> Option<(String, Role)> {
-    let mut best: Option<&OwnedDomain<'_>> = None;
+pub(super) fn owner_of(host: &str, owned: &[OwnedDomain]) -> Option<(String, Role)> {
+    let mut best: Option<&OwnedDomain> = None;
     for candidate in owned.iter().filter(|o| host_in_domain(host, &o.domain)) {
         if best.is_none_or(|b| candidate.domain.len() > b.domain.len()) {
             best = Some(candidate);
         }
     }
-    best.map(|o| (o.entity.name.clone(), o.entity.role))
+    best.map(|o| o.owner.clone())
 }
 
 /// Builds a citation for a valid http(s) URL with a host; `None` otherwise.
-pub(super) fn make_citation(
-    url: &str,
-    origin: Origin,
-    owned: &[OwnedDomain<'_>],
-) -> Option<Citation> {
+pub(super) fn make_citation(url: &str, origin: Origin, owned: &[OwnedDomain]) -> Option<Citation> {
     if url.is_empty() || url.len() > MAX_URL_LEN {
         return None;
     }
@@ -104,9 +104,8 @@ pub(super) fn collect_citations(
     text: &str,
     urls: &[Range<usize>],
     provider: &[String],
-    entities: &[Entity],
+    owned: &[OwnedDomain],
 ) -> Vec<Citation> {
-    let owned = owned_domains(entities);
     let from_provider = provider.iter().map(|u| (u.trim(), Origin::Provider));
     let from_text = urls
         .iter()
@@ -121,7 +120,7 @@ pub(super) fn collect_citations(
         if !seen.insert(url) {
             continue;
         }
-        citations.extend(make_citation(url, origin, &owned));
+        citations.extend(make_citation(url, origin, owned));
     }
     citations
 }

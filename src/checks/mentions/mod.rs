@@ -4,7 +4,10 @@
 //! case-insensitive, longest match wins, URLs skipped), where it first appears (character
 //! offset, rank, list position) and which URLs the answer cites (provider-supplied and
 //! in-text), with each URL's registrable domain and owning entity.
-
+//!
+//! A [`Matcher`] compiles one site's entities (the name automaton, the owned domains) once;
+//! a run builds one per site and extracts every answer with it. [`extract`] compiles and
+//! extracts in one call, for a single answer.
 //!
 //! Submodules: `names` (case folding, word boundaries, name matching, rank), `lists` (list
 //! items and positions), `urls` (finding URLs in text) and `citations` (cited URLs with their
@@ -15,8 +18,8 @@ mod lists;
 mod names;
 mod urls;
 
-use citations::collect_citations;
-use names::find_mentions;
+use citations::{OwnedDomain, collect_citations, owned_domains};
+use names::{Names, find_mentions};
 use urls::url_spans;
 
 /// Whether a tracked entity is the site's brand or a competitor.
@@ -80,16 +83,46 @@ pub struct Extraction {
     pub citations: Vec<Citation>,
 }
 
-/// Extracts entity mentions and cited URLs from one answer.
-///
-/// Never panics and runs in time roughly linear in `text.len()`.
+/// One site's tracked entities compiled for extraction: build it once, use it for every
+/// answer of the site.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    entities: Vec<Entity>,
+    names: Names,
+    domains: Vec<OwnedDomain>,
+}
+
+impl Matcher {
+    pub fn new(entities: Vec<Entity>) -> Matcher {
+        Matcher {
+            names: Names::new(&entities),
+            domains: owned_domains(&entities),
+            entities,
+        }
+    }
+
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// Extracts entity mentions and cited URLs from one answer.
+    ///
+    /// Never panics and runs in time roughly linear in `text.len()`.
+    #[must_use]
+    pub fn extract(&self, text: &str, provider_citations: &[String]) -> Extraction {
+        let urls = url_spans(text);
+        Extraction {
+            mentions: find_mentions(text, &urls, &self.entities, &self.names),
+            citations: collect_citations(text, &urls, provider_citations, &self.domains),
+        }
+    }
+}
+
+/// Extracts entity mentions and cited URLs from one answer, compiling `entities` first (for
+/// many answers, build a [`Matcher`] once instead).
 #[must_use]
 pub fn extract(text: &str, provider_citations: &[String], entities: &[Entity]) -> Extraction {
-    let urls = url_spans(text);
-    Extraction {
-        mentions: find_mentions(text, &urls, entities),
-        citations: collect_citations(text, &urls, provider_citations, entities),
-    }
+    Matcher::new(entities.to_vec()).extract(text, provider_citations)
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub(super) fn inside_url(urls: &[Range<usize>], span: &Range<usize>) -> bool {
 }
 
 /// Distinct folded patterns and the index of the entity each belongs to (first wins).
-pub(super) fn build_patterns(entities: &[Entity]) -> (Vec<String>, Vec<usize>) {
+fn build_patterns(entities: &[Entity]) -> (Vec<String>, Vec<usize>) {
     let mut patterns: Vec<String> = Vec::new();
     let mut owners = Vec::new();
     for (idx, entity) in entities.iter().enumerate() {
@@ -113,21 +113,37 @@ pub(super) fn build_patterns(entities: &[Entity]) -> (Vec<String>, Vec<usize>) {
     (patterns, owners)
 }
 
+/// The entities' names and aliases compiled into one automaton, with the entity index each
+/// pattern belongs to. None when no name has a visible character.
+#[derive(Debug, Clone)]
+pub(super) struct Names {
+    automaton: Option<AhoCorasick>,
+    owners: Vec<usize>,
+}
+
+impl Names {
+    pub(super) fn new(entities: &[Entity]) -> Names {
+        let (patterns, owners) = build_patterns(entities);
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .ok()
+        };
+        Names { automaton, owners }
+    }
+}
+
 /// Accepted matches as (original byte span, entity index), leftmost first, longest
 /// at a position, never overlapping, never inside a URL, always on word boundaries.
 pub(super) fn match_names(
     text: &str,
     urls: &[Range<usize>],
-    entities: &[Entity],
+    names: &Names,
 ) -> Vec<(Range<usize>, usize)> {
-    let (patterns, owners) = build_patterns(entities);
-    if patterns.is_empty() {
-        return Vec::new();
-    }
-    let Ok(ac) = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .build(&patterns)
-    else {
+    let Some(ac) = &names.automaton else {
         return Vec::new();
     };
     let folded = fold_text(text);
@@ -135,7 +151,7 @@ pub(super) fn match_names(
         .find_overlapping_iter(&folded.text)
         .filter_map(|m| {
             let span = *folded.map.get(m.start())?..*folded.map.get(m.end())?;
-            let owner = *owners.get(m.pattern().as_usize())?;
+            let owner = *names.owners.get(m.pattern().as_usize())?;
             let ok = has_word_boundaries(text, &span) && !inside_url(urls, &span);
             ok.then_some((span, owner))
         })
@@ -152,14 +168,16 @@ pub(super) fn match_names(
     accepted
 }
 
+/// One mention per entity (in `entities` order); `names` is compiled from `entities`.
 pub(super) fn find_mentions(
     text: &str,
     urls: &[Range<usize>],
     entities: &[Entity],
+    names: &Names,
 ) -> Vec<Mention> {
     let mut counts = vec![0u32; entities.len()];
     let mut firsts: Vec<Option<usize>> = vec![None; entities.len()];
-    for (span, owner) in match_names(text, urls, entities) {
+    for (span, owner) in match_names(text, urls, names) {
         if let (Some(count), Some(first)) = (counts.get_mut(owner), firsts.get_mut(owner)) {
             *count = count.saturating_add(1);
             first.get_or_insert(span.start);

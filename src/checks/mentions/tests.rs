@@ -537,3 +537,45 @@ fn large_input_stays_fast() {
     assert_eq!(out.mentions[0].count, 4000);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn one_matcher_serves_every_answer_of_a_site() {
+    let entities = vec![
+        entity("Acme", &["Acme Cloud"], &["acme.com"], Role::Brand),
+        entity(
+            "Globex",
+            &[],
+            &["globex.com", "www.globex.co.uk"],
+            Role::Competitor,
+        ),
+    ];
+    let matcher = Matcher::new(entities.clone());
+    assert_eq!(matcher.entities(), &entities[..]);
+    let answers = [
+        ("1. Globex\n2. Acme Cloud, see https://acme.com/x", vec![]),
+        (
+            "Neither is named here.",
+            vec!["https://globex.co.uk/p".to_string()],
+        ),
+        (
+            "ACME's plan beats globex's",
+            vec!["https://www.acme.com/".to_string()],
+        ),
+    ];
+    // Used again and again, in any order, it extracts what a fresh one does.
+    for (text, cited) in answers.iter().chain(answers.iter().rev()) {
+        assert_eq!(
+            matcher.extract(text, cited),
+            extract(text, cited, &entities)
+        );
+    }
+    let first = matcher.extract(answers[0].0, &answers[0].1);
+    let ranks: Vec<_> = first.mentions.iter().map(|m| m.rank).collect();
+    assert_eq!(ranks, [Some(2), Some(1)]);
+    let owners: Vec<_> = first.citations.iter().map(|c| c.owner.clone()).collect();
+    assert_eq!(owners, [Some(("Acme".to_string(), Role::Brand))]);
+    assert_eq!(
+        Matcher::new(Vec::new()).extract("Acme", &[]),
+        Extraction::default()
+    );
+}
