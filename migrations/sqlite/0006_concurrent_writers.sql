@@ -1,9 +1,10 @@
 -- Concurrent writers (SQLite). Same tables and columns as migrations/postgres/0006_concurrent_writers.sql.
 
--- Session and conversion ids are assigned by the database (AUTOINCREMENT: never reused, and
--- an ingest reserves a block of session ids by moving sqlite_sequence forward), so ingests of
--- different sites can write at the same time. SQLite cannot add AUTOINCREMENT to a column:
--- both tables are rebuilt with the same columns and rows. The visitor index
+-- Session and conversion ids are assigned by the database, so ingests of different sites can
+-- write at the same time: sessions by AUTOINCREMENT (never reused; an ingest reserves a block
+-- of ids by moving sqlite_sequence forward), conversions on insert (nothing refers to them).
+-- SQLite cannot add AUTOINCREMENT to a column: both tables are rebuilt with the same columns
+-- and rows (conversions so that they refer to the rebuilt sessions table). The visitor index
 -- sessions_site_visitor, if an ingest had created it, is created again by the next ingest
 -- that needs it.
 -- Order matters for the foreign key from conversions to sessions: conversions are set aside
@@ -43,7 +44,7 @@ INSERT INTO sqlite_sequence (name, seq)
     SELECT 'sessions', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sessions');
 
 CREATE TABLE conversions (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            INTEGER PRIMARY KEY,
     session_id    INTEGER NOT NULL REFERENCES sessions (id),
     site          TEXT NOT NULL,
     goal          TEXT NOT NULL,

@@ -21,7 +21,7 @@ use super::error::IngestError;
 pub use super::inputs::Input;
 use super::inputs::OpenInput;
 use super::pipeline::{FormatChoice, IngestSummary, Pipeline};
-use super::reader::{Batch, Reader, SESSION_IDS_PER_RESERVATION};
+use super::reader::{Batch, FIRST_SESSION_IDS, Reader, SessionIdSupply};
 use crate::config::SiteConfig;
 use crate::store::{BatchWriter, Lease, Store, StoreError};
 
@@ -158,7 +158,7 @@ async fn ingest_holding(
     )?;
     pipeline.add_session_ids(
         store
-            .reserve_session_ids(SESSION_IDS_PER_RESERVATION)
+            .reserve_session_ids(FIRST_SESSION_IDS)
             .await
             .map_err(doing("reserving session ids"))?,
     );
@@ -206,6 +206,7 @@ async fn ingest_holding(
             sent: 0,
             options: &options,
             analyzed_at: 0,
+            ids: SessionIdSupply::new(),
         };
         reader.read_all(pipeline, opened)
     });

@@ -27,8 +27,34 @@ use crate::store::{Checkpoint, Store, StoredSession};
 
 type Result<T> = std::result::Result<T, IngestError>;
 
-/// Session ids reserved from the database at a time.
-pub(super) const SESSION_IDS_PER_RESERVATION: u32 = 4096;
+/// Session ids reserved by an ingest's first reservation; each later one reserves twice as
+/// many as the one before, up to [`MAX_SESSION_IDS_PER_RESERVATION`]. A short ingest (the
+/// daemon's every minute) leaves few unused ids behind; a long one reserves rarely.
+pub(super) const FIRST_SESSION_IDS: u32 = 256;
+const MAX_SESSION_IDS_PER_RESERVATION: u32 = 16_384;
+
+/// Reserved session ids, and the next reservation while it is under way: it is started when
+/// half of the last one is used, so the reader does not wait for it behind a batch commit.
+pub(super) struct SessionIdSupply {
+    next_size: u32,
+    low_water: u64,
+    pending: Option<
+        tokio::task::JoinHandle<
+            std::result::Result<Vec<std::ops::Range<i64>>, crate::store::StoreError>,
+        >,
+    >,
+}
+
+impl SessionIdSupply {
+    /// After a first reservation of [`FIRST_SESSION_IDS`].
+    pub(super) fn new() -> SessionIdSupply {
+        SessionIdSupply {
+            next_size: FIRST_SESSION_IDS * 2,
+            low_water: u64::from(FIRST_SESSION_IDS / 2),
+            pending: None,
+        }
+    }
+}
 
 /// The held-session count is checked every this many lines.
 const HELD_CHECK_LINES: u64 = 1024;
@@ -138,6 +164,7 @@ pub(super) struct Reader<'a> {
     /// Sessions this ingest had added when the sessions table's statistics were last
     /// refreshed (0: never).
     pub(super) analyzed_at: u64,
+    pub(super) ids: SessionIdSupply,
 }
 
 impl Reader<'_> {
@@ -260,13 +287,7 @@ impl Reader<'_> {
         consumed: usize,
     ) -> Result<()> {
         let line_no = run.checkpoint.lines as u64 + 1;
-        if pipeline.session_ids_left() == 0 {
-            let ids = self
-                .handle
-                .block_on(self.store.reserve_session_ids(SESSION_IDS_PER_RESERVATION))
-                .map_err(IngestError::store("reserving session ids"))?;
-            pipeline.add_session_ids(ids);
-        }
+        self.supply_session_ids(pipeline)?;
         let outcome = match text {
             Some(text) => {
                 let (store, handle, site) = (self.store, self.handle, &run.site);
@@ -321,6 +342,36 @@ impl Reader<'_> {
         } else if run.since_commit >= self.options.batch_lines {
             self.send(pipeline, &mut run.checkpoint)?;
             run.since_commit = 0;
+        }
+        Ok(())
+    }
+
+    /// Keeps at least one reserved session id ready for the next line: starts the next
+    /// reservation when few are left, and takes it in once it is done (waiting only when none
+    /// is left).
+    fn supply_session_ids(&mut self, pipeline: &mut Pipeline) -> Result<()> {
+        let left = pipeline.session_ids_left();
+        let supply = &mut self.ids;
+        if left < supply.low_water && supply.pending.is_none() {
+            let (store, size) = (self.store.clone(), supply.next_size);
+            supply.pending = Some(
+                self.handle
+                    .spawn(async move { store.reserve_session_ids(size).await }),
+            );
+            supply.low_water = u64::from(size / 2);
+            supply.next_size = (size * 2).min(MAX_SESSION_IDS_PER_RESERVATION);
+        }
+        let ready = supply
+            .pending
+            .as_ref()
+            .is_some_and(|task| left == 0 || task.is_finished());
+        if ready && let Some(task) = supply.pending.take() {
+            let ids = self
+                .handle
+                .block_on(task)
+                .map_err(|err| IngestError::Internal(format!("reserving session ids: {err}")))?
+                .map_err(IngestError::store("reserving session ids"))?;
+            pipeline.add_session_ids(ids);
         }
         Ok(())
     }

@@ -181,6 +181,8 @@ pub struct Store {
     sqlite_file: Option<PathBuf>,
     /// The file's one writer thread (see `sqlite_writer`), shared by every clone.
     sqlite_writer: Option<Arc<sqlite_writer::SqliteWriter>>,
+    /// PostgreSQL: a native pool for the batch writer's `COPY` (see `batch::postgres`).
+    batch_pool: Option<sqlx::PgPool>,
 }
 
 impl Store {
@@ -231,11 +233,25 @@ impl Store {
             Some(path) => Some(Arc::new(sqlite_writer::SqliteWriter::start(path)?)),
             None => None,
         };
+        let batch_pool = match backend {
+            Backend::Postgres => Some(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_lazy_with(
+                        sqlx::postgres::PgConnectOptions::from_str(&url)
+                            .map_err(connect_error)?
+                            .disable_statement_logging(),
+                    ),
+            ),
+            Backend::Sqlite => None,
+        };
         Ok(Store {
             pool,
             backend,
             sqlite_file,
             sqlite_writer,
+            batch_pool,
         })
     }
 
@@ -243,8 +259,11 @@ impl Store {
         self.backend
     }
 
-    /// Closes the pool, waiting for connections to finish.
+    /// Closes the pools, waiting for connections to finish.
     pub async fn close(&self) {
+        if let Some(batch_pool) = &self.batch_pool {
+            batch_pool.close().await;
+        }
         self.pool.close().await;
     }
 }

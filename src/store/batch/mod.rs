@@ -4,16 +4,21 @@
 //! crash loses and duplicates nothing. Before writing, the AI crawler rows are folded into the
 //! per-agent path budget ([`PathBudget`]), loading the paths already stored on first sight.
 //!
-//! The statements and their rows are defined once (`statements`). Two writers run them:
-//! - PostgreSQL (and in-memory SQLite) through sqlx's `Any` pool, like every other query;
+//! The statements and their rows are defined once (`statements`). Three writers run them:
 //! - a SQLite file on the store's one writer thread and its rusqlite connection
-//!   (`sqlite_file`, `sqlite_writer`). Migrations and every read still go through sqlx.
+//!   (`sqlite_file`, `sqlite_writer`);
+//! - PostgreSQL on a native connection that copies the new sessions and conversions in with
+//!   `COPY` and runs the other statements (`postgres`);
+//! - an in-memory SQLite database (tests) through sqlx's `Any` pool.
+//!
+//! Migrations and every read still go through sqlx's `Any` pool.
 //!
 //! Session ids are reserved from the database before the batch is built (see
 //! [`Store::reserve_session_ids`]); conversion ids are assigned by the database on insert. So
 //! ingests of different sites write side by side. `failpoint` is the crash-test hook.
 
 mod failpoint;
+mod postgres;
 mod sqlite_file;
 mod statements;
 #[cfg(test)]
@@ -50,8 +55,10 @@ pub struct Committed {
 }
 
 enum Target {
-    /// Through the sqlx pool (PostgreSQL, in-memory SQLite).
+    /// Through the sqlx pool (in-memory SQLite).
     Pool(Store),
+    /// Through a native PostgreSQL pool, copying the new rows in.
+    Postgres(sqlx::PgPool),
     /// Through the SQLite file's one writer thread.
     SqliteFile(Arc<SqliteWriter>),
 }
@@ -60,9 +67,10 @@ impl Store {
     /// A writer of `site`'s ingest batches: the writer thread for a SQLite file, else the
     /// pool.
     pub fn batch_writer(&self, site: &str) -> Result<BatchWriter, StoreError> {
-        let target = match &self.sqlite_writer {
-            Some(writer) => Target::SqliteFile(Arc::clone(writer)),
-            None => Target::Pool(self.clone()),
+        let target = match (&self.sqlite_writer, &self.batch_pool) {
+            (Some(writer), _) => Target::SqliteFile(Arc::clone(writer)),
+            (None, Some(pool)) => Target::Postgres(pool.clone()),
+            (None, None) => Target::Pool(self.clone()),
         };
         Ok(BatchWriter {
             site: site.into(),
@@ -87,6 +95,9 @@ impl BatchWriter {
         let written = match &mut self.target {
             Target::Pool(store) => {
                 commit_through_pool(store, &self.site, &changes, &checkpoint).await
+            }
+            Target::Postgres(pool) => {
+                postgres::commit(pool, &self.site, &changes, &checkpoint).await
             }
             Target::SqliteFile(writer) => {
                 let site = Arc::clone(&self.site);

@@ -35,6 +35,11 @@ pub(super) struct Insert {
     pub(super) tail: &'static str,
 }
 
+/// The sessions columns, in the order of [`session_row`].
+pub(super) const SESSION_COLUMNS: &str = "id, site, visitor_key, started_at, last_hit_at, day, \
+     channel, source, search_term, landing_path, referrer_host, utm_source, utm_medium, \
+     utm_campaign, utm_term, utm_content, pageviews, converted";
+
 const SESSIONS: Insert = Insert {
     head: "INSERT INTO sessions (id, site, visitor_key, started_at, last_hit_at, day, channel, \
            source, search_term, landing_path, referrer_host, utm_source, utm_medium, \
@@ -348,14 +353,31 @@ impl<'a> BatchRows<'a> {
         }
     }
 
+    /// The new sessions' rows.
+    pub(super) fn sessions(&self) -> &[[Cell<'a>; 18]] {
+        &self.sessions
+    }
+
     /// The statements writing the batch on `backend`, in order: new salts, old salts
     /// deleted, sessions, their updates, conversions, the rollups, the checkpoint (its old
     /// row first, when its fingerprint grew).
     pub(super) fn statements(&self, backend: Backend) -> Vec<Statement<'_, 'a>> {
+        self.statements_with(backend, true)
+    }
+
+    /// The statements without the new sessions, for a writer that copies those in first
+    /// ([`BatchRows::sessions`]).
+    pub(super) fn statements_after_copy(&self, backend: Backend) -> Vec<Statement<'_, 'a>> {
+        self.statements_with(backend, false)
+    }
+
+    fn statements_with(&self, backend: Backend, insert_sessions: bool) -> Vec<Statement<'_, 'a>> {
         let mut out: Vec<Statement<'_, 'a>> = Vec::new();
         out.extend(self.salts.iter().map(|row| one(INSERT_SALT, row)));
         out.extend(self.forget_salts.iter().map(|row| one(FORGET_SALTS, row)));
-        inserts(&mut out, backend, &SESSIONS, &self.sessions);
+        if insert_sessions {
+            inserts(&mut out, backend, &SESSIONS, &self.sessions);
+        }
         match backend {
             Backend::Sqlite => out.extend(self.updates.iter().map(|row| one(UPDATE_SESSION, row))),
             Backend::Postgres => inserts(&mut out, backend, &UPDATE_SESSIONS, &self.updates),
