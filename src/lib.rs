@@ -1,7 +1,8 @@
 //! aivis: where AI assistants send a site traffic, and whether it converts.
 //!
 //! Layout (ARCHITECTURE.md has the data flow and the decisions behind it):
-//! - [`cli`]: clap definitions only. [`app`]: runs each command (settings → store → library → print).
+//! - [`cli`]: the command-line definitions only. [`app`]: runs each command (settings → store →
+//!   library → print) and maps the command line's values to the library's types.
 //! - [`config`]: one `Settings` from defaults, the TOML file and `AIVIS_*` variables.
 //! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
 //! - [`ingest`]: log parsers, the sessionizer and its set-aside filter, AI crawler tallies (pure);

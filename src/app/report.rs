@@ -1,7 +1,8 @@
 //! `aivis report …`: checks the flags against the config and the stored history (a misspelt
 //! site or goal is refused naming the known ones, never answered with zeros), runs the report
 //! from the query library and prints it as a table, CSV or JSON. Also checks the `site`,
-//! `goal` and `engine` parameters of `aivis query` on a library query.
+//! `goal` and `engine` parameters of `aivis query` on a library query. Maps the CLI's value
+//! enums to the library's report types.
 
 use std::collections::BTreeMap;
 
@@ -10,14 +11,65 @@ use anyhow::Result;
 use super::{UsageError, print_out, with_store};
 use crate::classify::{AiPurpose, Classifier};
 use crate::cli::{
-    AiPagesArgs, ConversionsArgs, CrawlersArgs, PeriodArgs, PurposeArg, RankedOutput,
-    ReferrersArgs, ReportCommand,
+    AiPagesArgs, CitationsByArg, ConversionsArgs, ConversionsByArg, CrawlersArgs, CrawlersByArg,
+    MentionsByArg, OutputFormatArg, PeriodArgs, PurposeArg, RankedOutput, ReferrersArgs,
+    ReportCommand,
 };
 use crate::config::{Settings, names};
 use crate::report::library::QueryFile;
-use crate::report::table::Table;
-use crate::report::{self, Filters, NamesHost, ReportError};
+use crate::report::table::{OutputFormat, Table};
+use crate::report::{
+    self, CitationsBy, ConversionsBy, CrawlersBy, Filters, MentionsBy, NamesHost, ReportError,
+};
 use crate::store::Store;
+
+impl From<OutputFormatArg> for OutputFormat {
+    fn from(arg: OutputFormatArg) -> OutputFormat {
+        match arg {
+            OutputFormatArg::Table => OutputFormat::Table,
+            OutputFormatArg::Csv => OutputFormat::Csv,
+            OutputFormatArg::Json => OutputFormat::Json,
+        }
+    }
+}
+
+impl From<ConversionsByArg> for ConversionsBy {
+    fn from(arg: ConversionsByArg) -> ConversionsBy {
+        match arg {
+            ConversionsByArg::Channel => ConversionsBy::Channel,
+            ConversionsByArg::Source => ConversionsBy::Source,
+        }
+    }
+}
+
+impl From<CrawlersByArg> for CrawlersBy {
+    fn from(arg: CrawlersByArg) -> CrawlersBy {
+        match arg {
+            CrawlersByArg::Agent => CrawlersBy::Agent,
+            CrawlersByArg::Path => CrawlersBy::Path,
+            CrawlersByArg::Purpose => CrawlersBy::Purpose,
+        }
+    }
+}
+
+impl From<MentionsByArg> for MentionsBy {
+    fn from(arg: MentionsByArg) -> MentionsBy {
+        match arg {
+            MentionsByArg::Engine => MentionsBy::Engine,
+            MentionsByArg::Prompt => MentionsBy::Prompt,
+            MentionsByArg::Entity => MentionsBy::Entity,
+        }
+    }
+}
+
+impl From<CitationsByArg> for CitationsBy {
+    fn from(arg: CitationsByArg) -> CitationsBy {
+        match arg {
+            CitationsByArg::Domain => CitationsBy::Domain,
+            CitationsByArg::Engine => CitationsBy::Engine,
+        }
+    }
+}
 
 pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
     match command {
@@ -29,16 +81,16 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
             let filters = filters(&args.period)?;
             let table = with_store(settings, async |store| {
                 check_names(store, settings, &filters).await?;
-                report::mentions(store, args.by, &filters).await
+                report::mentions(store, args.by.into(), &filters).await
             })
             .await??;
-            print_out(&table.render(args.format))
+            print_out(&table.render(args.format.into()))
         }
         ReportCommand::Citations(args) => {
             let filters = filters(&args.period)?;
             let table = with_store(settings, async |store| {
                 check_names(store, settings, &filters).await?;
-                report::citations(store, args.by, &filters).await
+                report::citations(store, args.by.into(), &filters).await
             })
             .await??;
             print_ranked(table, &args.output)
@@ -50,7 +102,7 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
                 report::visibility(store, &filters).await
             })
             .await??;
-            print_out(&table.render(args.format))
+            print_out(&table.render(args.format.into()))
         }
     }
 }
@@ -62,10 +114,10 @@ async fn conversions(settings: &Settings, args: &ConversionsArgs) -> Result<()> 
     };
     let table = with_store(settings, async |store| {
         check_names(store, settings, &filters).await?;
-        report::conversions(store, args.by, &filters).await
+        report::conversions(store, args.by.into(), &filters).await
     })
     .await??;
-    print_out(&table.render(args.format))
+    print_out(&table.render(args.format.into()))
 }
 
 async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
@@ -77,7 +129,7 @@ async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
     });
     let table = with_store(settings, async |store| {
         check_names(store, settings, &filters).await?;
-        report::crawlers(store, args.by, &filters, purpose).await
+        report::crawlers(store, args.by.into(), &filters, purpose).await
     })
     .await??;
     print_ranked(table, &args.output)
@@ -202,5 +254,5 @@ fn print_ranked(mut table: Table, output: &RankedOutput) -> Result<()> {
     if output.limit > 0 {
         table.rows.truncate(output.limit);
     }
-    print_out(&table.render(output.format))
+    print_out(&table.render(output.format.into()))
 }

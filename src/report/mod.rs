@@ -36,7 +36,7 @@ pub enum ReportError {
 }
 
 /// Grouping of the conversions report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConversionsBy {
     Channel,
     Source,
@@ -80,7 +80,7 @@ pub async fn conversions(
 }
 
 /// Grouping of the AI crawler report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrawlersBy {
     Agent,
     Path,
@@ -146,7 +146,7 @@ pub async fn referrers(
 }
 
 /// Grouping of the mentions report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MentionsBy {
     Engine,
     Prompt,
@@ -170,7 +170,7 @@ pub async fn mentions(
 }
 
 /// Grouping of the citations report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CitationsBy {
     Domain,
     Engine,

@@ -68,7 +68,7 @@ pub struct Table {
 }
 
 /// How to print a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     /// Aligned columns for people.
     Table,
