@@ -328,7 +328,7 @@ async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
         crate::report::run_file_within(store, &file, &params, timeout).await
     })
     .await??;
-    print_out(&table.render(args.format.into()))
+    report::print_table(&table, args.format)
 }
 
 fn load_query(name: &str) -> Result<QueryFile> {
