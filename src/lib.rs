@@ -13,7 +13,8 @@
 //!   the ingest batch writer and the read-only query paths.
 //! - [`report`]: the query library (`queries/*.sql`), the statement check for analyst SQL, and
 //!   table/CSV/JSON output.
-//! - [`demo`]: the sample-traffic generator with ground truth, and `aivis demo`.
+//! - [`demo`]: the sample-traffic generator with ground truth, its log files and the demo
+//!   database file (running `aivis demo` is `app`'s).
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
 //! - [`error`]: the kinds of failure (usage, not found, conflict, unavailable, internal) every
 //!   library error maps to; `app` turns them into exit codes.

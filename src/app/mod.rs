@@ -4,6 +4,7 @@
 
 mod checks;
 mod classify;
+mod demo;
 mod report;
 
 use std::collections::BTreeMap;
@@ -98,7 +99,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let settings = config::load(cli.config.as_deref(), &env)?;
             forget(&settings, &args).await
         }
-        Command::Demo(args) => crate::demo::run(&args).await,
+        Command::Demo(args) => demo::run(&args).await,
     }
 }
 
