@@ -1,11 +1,10 @@
-//! Command-line definitions (clap) and nothing else: every command's flags and help text.
+//! Command-line definitions (clap) and nothing else: every command's flags and help text,
+//! and the value enums of the flags (`app` maps them to the library's types, which know
+//! nothing of clap).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::report::table::OutputFormat;
-use crate::report::{CitationsBy, ConversionsBy, CrawlersBy, MentionsBy};
 
 const ABOUT: &str = "Where AI assistants send a site traffic, and whether it converts.";
 
@@ -173,7 +172,7 @@ pub struct PromptListArgs {
     pub all: bool,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: OutputFormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -382,26 +381,26 @@ pub struct VisibilityArgs {
     pub period: PeriodArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: OutputFormatArg,
 }
 
 #[derive(Debug, Args)]
 pub struct MentionsArgs {
     /// Group by engine, prompt or entity
     #[arg(long, value_enum, default_value = "engine")]
-    pub by: MentionsBy,
+    pub by: MentionsByArg,
     #[command(flatten)]
     pub period: PeriodArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: OutputFormatArg,
 }
 
 #[derive(Debug, Args)]
 pub struct CitationsArgs {
     /// Group by cited domain or by engine
     #[arg(long, value_enum, default_value = "domain")]
-    pub by: CitationsBy,
+    pub by: CitationsByArg,
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]
@@ -412,19 +411,19 @@ pub struct CitationsArgs {
 pub struct ConversionsArgs {
     /// Group by channel, or by channel and source
     #[arg(long, value_enum, default_value = "channel")]
-    pub by: ConversionsBy,
+    pub by: ConversionsByArg,
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: OutputFormatArg,
 }
 
 #[derive(Debug, Args)]
 pub struct CrawlersArgs {
     /// Group by agent, path or purpose
     #[arg(long, value_enum, default_value = "agent")]
-    pub by: CrawlersBy,
+    pub by: CrawlersByArg,
     /// Only this purpose
     #[arg(long, value_enum)]
     pub purpose: Option<PurposeArg>,
@@ -467,6 +466,48 @@ pub struct ReferrersArgs {
     pub output: RankedOutput,
 }
 
+/// Output formats of tables (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormatArg {
+    /// Aligned columns for people.
+    Table,
+    /// RFC 4180 CSV with a header row; a text cell beginning with `=`, `+`, `-`, `@`, tab or
+    /// carriage return is prefixed with `'` so that a spreadsheet shows it as text.
+    Csv,
+    /// A JSON array of objects keyed by column name.
+    Json,
+}
+
+/// Groupings of `report conversions --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConversionsByArg {
+    Channel,
+    Source,
+}
+
+/// Groupings of `report crawlers --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CrawlersByArg {
+    Agent,
+    Path,
+    Purpose,
+}
+
+/// Groupings of `report mentions --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MentionsByArg {
+    Engine,
+    Prompt,
+    Entity,
+}
+
+/// Groupings of `report citations --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CitationsByArg {
+    Domain,
+    Engine,
+}
+
 /// How a ranked report is printed.
 #[derive(Debug, Args)]
 pub struct RankedOutput {
@@ -475,7 +516,7 @@ pub struct RankedOutput {
     pub limit: usize,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: OutputFormatArg,
 }
 
 /// Which site and days a report covers.
@@ -511,7 +552,7 @@ pub struct QueryArgs {
     pub params: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: OutputFormatArg,
     /// List the library's queries and their parameters
     #[arg(long)]
     pub list: bool,

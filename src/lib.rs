@@ -1,7 +1,8 @@
 //! aivis: where AI assistants send a site traffic, and whether it converts.
 //!
 //! Layout (ARCHITECTURE.md has the data flow and the decisions behind it):
-//! - [`cli`]: clap definitions only. [`app`]: runs each command (settings → store → library → print).
+//! - [`cli`]: the command-line definitions only. [`app`]: runs each command (settings → store →
+//!   library → print) and maps the command line's values to the library's types.
 //! - [`config`]: one `Settings` from defaults, the TOML file and `AIVIS_*` variables.
 //! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
 //! - [`ingest`]: log parsers, the sessionizer and its set-aside filter, AI crawler tallies (pure);
@@ -14,7 +15,8 @@
 //!   table/CSV/JSON output.
 //! - [`service`]: the [`service::App`] a process shares (settings, store, HTTP client, shutdown
 //!   token) and the operations every front end calls with it.
-//! - [`demo`]: the sample-traffic generator with ground truth, and `aivis demo`.
+//! - [`demo`]: the sample-traffic generator with ground truth, its log files and the demo
+//!   database file (running `aivis demo` is `app`'s).
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
 //! - [`error`]: the kinds of failure (usage, not found, conflict, unavailable, internal) every
 //!   library error maps to; `app` turns them into exit codes.

@@ -48,7 +48,7 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
                     })
                     .collect(),
             };
-            print_out(&table.render(args.format))
+            print_out(&table.render(args.format.into()))
         }
         PromptsCommand::Remove(args) => {
             with_store(settings, async |store| -> Result<()> {

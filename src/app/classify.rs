@@ -198,6 +198,93 @@ mod tests {
     }
 
     #[test]
+    fn a_json_array_is_not_a_request() {
+        let answers = batch("[\"https://chatgpt.com/\"]\n[]\n");
+        assert_eq!(answers.len(), 2);
+        for (i, answer) in answers.iter().enumerate() {
+            let error = answer["error"].as_str().unwrap();
+            assert!(error.starts_with(&format!("line {}: ", i + 1)), "{error}");
+            assert!(answer.get("channel").is_none());
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// 256 cases, or `PROPTEST_CASES`.
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256);
+            ProptestConfig {
+                cases,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// Lines of a batch: requests, near-requests, junk and blank lines.
+        fn line() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..200),
+                (
+                    prop::option::of(any::<String>()),
+                    prop::option::of("[ -~]{0,40}"),
+                    prop::option::of(any::<String>())
+                )
+                    .prop_map(|(referrer, url, ua)| {
+                        serde_json::json!({"referrer": referrer, "url": url, "ua": ua})
+                            .to_string()
+                            .into_bytes()
+                    }),
+                r#"[ \t\r{}":,a-z\\\[\]]{0,30}"#.prop_map(String::into_bytes),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// Whatever comes in, one JSON answer per line comes out, in order: an answer for
+            /// a request, an error naming its line for anything else.
+            #[test]
+            fn every_line_gets_one_answer_in_order(
+                lines in prop::collection::vec(line(), 0..20),
+                terminated in any::<bool>(),
+            ) {
+                let mut input = lines.join(&b'\n');
+                if terminated && !lines.is_empty() {
+                    input.push(b'\n');
+                }
+                // The lines the reader sees: a trailing newline ends the last one.
+                let mut expected: Vec<&[u8]> = input.split(|b| *b == b'\n').collect();
+                if input.is_empty() || input.ends_with(b"\n") {
+                    expected.pop();
+                }
+                let mut classifier = RequestClassifier::new(Classifier::new(&[]));
+                let mut out = Vec::new();
+                classify_lines(&mut classifier, input.as_slice(), &mut out).unwrap();
+                let text = String::from_utf8(out).unwrap();
+                prop_assert!(text.is_empty() || text.ends_with('\n'));
+                let answers: Vec<&str> = text.lines().collect();
+                prop_assert_eq!(answers.len(), expected.len());
+                for (i, (answer, line)) in answers.iter().zip(&expected).enumerate() {
+                    let answer: serde_json::Value = serde_json::from_str(answer)
+                        .map_err(|e| TestCaseError::fail(format!("{answer}: {e}")))?;
+                    let request = std::str::from_utf8(line).ok().and_then(|l| Request::from_json(l).ok());
+                    match request {
+                        Some(_) => prop_assert!(answer["channel"].is_string(), "{}", answer),
+                        None => {
+                            let error = answer["error"].as_str().unwrap_or_default();
+                            prop_assert!(error.starts_with(&format!("line {}: ", i + 1)), "{}", answer);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn text_answers_escape_control_characters() {
         let mut classifier = RequestClassifier::new(Classifier::new(&[]));
         let answer = classifier.answer(&Request {

@@ -4,6 +4,7 @@
 
 mod checks;
 mod classify;
+mod demo;
 mod progress;
 mod report;
 
@@ -135,7 +136,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let settings = config::load(cli.config.as_deref(), &env)?;
             forget(settings, &args).await
         }
-        Command::Demo(args) => crate::demo::run(&args).await,
+        Command::Demo(args) => demo::run(&args).await,
     }
 }
 
@@ -331,7 +332,7 @@ async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
         crate::report::run_file_within(store, &file, &params, timeout).await
     })
     .await??;
-    print_out(&table.render(args.format))
+    report::print_table(&table, args.format)
 }
 
 fn load_query(name: &str) -> Result<QueryFile> {

@@ -1,23 +1,77 @@
 //! `aivis report …`: checks the flags against the config and the stored history (a misspelt
 //! site or goal is refused naming the known ones, never answered with zeros), runs the report
-//! from the query library and prints it as a table, CSV or JSON. Also checks the `site`,
-//! `goal` and `engine` parameters of `aivis query` on a library query.
+//! from the query library (a ranked report's `--limit` goes into its SQL) and writes it to
+//! standard output as a table, CSV or JSON. Maps the CLI's value enums to the library's
+//! report types. Also checks the `site`, `goal` and `engine` parameters of `aivis query` on a
+//! library query, and prints any table ([`print_table`]).
 
 use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
 
 use anyhow::Result;
 
-use super::{UsageError, print_out, with_store};
+use super::{UsageError, with_store};
 use crate::classify::{AiPurpose, Classifier};
 use crate::cli::{
-    AiPagesArgs, ConversionsArgs, CrawlersArgs, PeriodArgs, PurposeArg, RankedOutput,
-    ReferrersArgs, ReportCommand,
+    AiPagesArgs, CitationsByArg, ConversionsArgs, ConversionsByArg, CrawlersArgs, CrawlersByArg,
+    MentionsByArg, OutputFormatArg, PeriodArgs, PurposeArg, RankedOutput, ReferrersArgs,
+    ReportCommand,
 };
 use crate::config::{Settings, names};
 use crate::report::library::QueryFile;
-use crate::report::table::Table;
-use crate::report::{self, Filters, NamesHost, ReportError};
+use crate::report::table::{OutputFormat, Table};
+use crate::report::{
+    self, CitationsBy, ConversionsBy, CrawlersBy, Filters, MentionsBy, NamesHost, ReportError,
+};
 use crate::store::Store;
+
+impl From<OutputFormatArg> for OutputFormat {
+    fn from(arg: OutputFormatArg) -> OutputFormat {
+        match arg {
+            OutputFormatArg::Table => OutputFormat::Table,
+            OutputFormatArg::Csv => OutputFormat::Csv,
+            OutputFormatArg::Json => OutputFormat::Json,
+        }
+    }
+}
+
+impl From<ConversionsByArg> for ConversionsBy {
+    fn from(arg: ConversionsByArg) -> ConversionsBy {
+        match arg {
+            ConversionsByArg::Channel => ConversionsBy::Channel,
+            ConversionsByArg::Source => ConversionsBy::Source,
+        }
+    }
+}
+
+impl From<CrawlersByArg> for CrawlersBy {
+    fn from(arg: CrawlersByArg) -> CrawlersBy {
+        match arg {
+            CrawlersByArg::Agent => CrawlersBy::Agent,
+            CrawlersByArg::Path => CrawlersBy::Path,
+            CrawlersByArg::Purpose => CrawlersBy::Purpose,
+        }
+    }
+}
+
+impl From<MentionsByArg> for MentionsBy {
+    fn from(arg: MentionsByArg) -> MentionsBy {
+        match arg {
+            MentionsByArg::Engine => MentionsBy::Engine,
+            MentionsByArg::Prompt => MentionsBy::Prompt,
+            MentionsByArg::Entity => MentionsBy::Entity,
+        }
+    }
+}
+
+impl From<CitationsByArg> for CitationsBy {
+    fn from(arg: CitationsByArg) -> CitationsBy {
+        match arg {
+            CitationsByArg::Domain => CitationsBy::Domain,
+            CitationsByArg::Engine => CitationsBy::Engine,
+        }
+    }
+}
 
 pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
     match command {
@@ -29,19 +83,19 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
             let filters = filters(&args.period)?;
             let table = with_store(settings, async |store| {
                 check_names(store, settings, &filters).await?;
-                report::mentions(store, args.by, &filters).await
+                report::mentions(store, args.by.into(), &filters).await
             })
             .await??;
-            print_out(&table.render(args.format))
+            print_table(&table, args.format)
         }
         ReportCommand::Citations(args) => {
-            let filters = filters(&args.period)?;
+            let filters = ranked(filters(&args.period)?, &args.output);
             let table = with_store(settings, async |store| {
                 check_names(store, settings, &filters).await?;
-                report::citations(store, args.by, &filters).await
+                report::citations(store, args.by.into(), &filters).await
             })
             .await??;
-            print_ranked(table, &args.output)
+            print_table(&table, args.output.format)
         }
         ReportCommand::Visibility(args) => {
             let filters = filters(&args.period)?;
@@ -50,7 +104,7 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> Result<()> {
                 report::visibility(store, &filters).await
             })
             .await??;
-            print_out(&table.render(args.format))
+            print_table(&table, args.format)
         }
     }
 }
@@ -62,14 +116,14 @@ async fn conversions(settings: &Settings, args: &ConversionsArgs) -> Result<()> 
     };
     let table = with_store(settings, async |store| {
         check_names(store, settings, &filters).await?;
-        report::conversions(store, args.by, &filters).await
+        report::conversions(store, args.by.into(), &filters).await
     })
     .await??;
-    print_out(&table.render(args.format))
+    print_table(&table, args.format)
 }
 
 async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
-    let filters = filters(&args.period)?;
+    let filters = ranked(filters(&args.period)?, &args.output);
     let purpose = args.purpose.map(|p| match p {
         PurposeArg::Training => AiPurpose::Training,
         PurposeArg::SearchIndex => AiPurpose::SearchIndex,
@@ -77,24 +131,24 @@ async fn crawlers(settings: &Settings, args: &CrawlersArgs) -> Result<()> {
     });
     let table = with_store(settings, async |store| {
         check_names(store, settings, &filters).await?;
-        report::crawlers(store, args.by, &filters, purpose).await
+        report::crawlers(store, args.by.into(), &filters, purpose).await
     })
     .await??;
-    print_ranked(table, &args.output)
+    print_table(&table, args.output.format)
 }
 
 async fn ai_pages(settings: &Settings, args: &AiPagesArgs) -> Result<()> {
-    let filters = filters(&args.period)?;
+    let filters = ranked(filters(&args.period)?, &args.output);
     let table = with_store(settings, async |store| {
         check_names(store, settings, &filters).await?;
         report::ai_pages(store, &filters).await
     })
     .await??;
-    print_ranked(table, &args.output)
+    print_table(&table, args.output.format)
 }
 
 async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
-    let filters = filters(&args.period)?;
+    let filters = ranked(filters(&args.period)?, &args.output);
     let classifiers = site_classifiers(settings)?;
     let built_in = Classifier::new(&[]);
     let is_named = |site: &str, host: &str| {
@@ -110,7 +164,7 @@ async fn referrers(settings: &Settings, args: &ReferrersArgs) -> Result<()> {
         report::referrers(store, &filters, unclassified).await
     })
     .await??;
-    print_ranked(table, &args.output)
+    print_table(&table, args.output.format)
 }
 
 /// Each configured site's classifier (with its hosts and source rules), by site name.
@@ -137,6 +191,7 @@ fn filters(period: &PeriodArgs) -> Result<Filters, UsageError> {
         goal: None,
         from: period.from.clone(),
         to: period.to.clone(),
+        limit: None,
     })
 }
 
@@ -197,10 +252,23 @@ fn check_day(flag: &str, value: &Option<String>) -> Result<(), UsageError> {
     }
 }
 
-/// Prints the first `--limit` rows (all when 0).
-fn print_ranked(mut table: Table, output: &RankedOutput) -> Result<()> {
-    if output.limit > 0 {
-        table.rows.truncate(output.limit);
+/// `filters` keeping the first `--limit` rows (all when 0).
+fn ranked(filters: Filters, output: &RankedOutput) -> Filters {
+    Filters {
+        limit: (output.limit > 0).then_some(output.limit as u64),
+        ..filters
     }
-    print_out(&table.render(output.format))
+}
+
+/// Writes `table` to standard output in `format` as it renders it, treating a closed pipe
+/// (`| head`) as success.
+pub(super) fn print_table(table: &Table, format: impl Into<OutputFormat>) -> Result<()> {
+    let mut stdout = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match table
+        .write_to(format.into(), &mut stdout)
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -27,11 +27,16 @@ impl<'a> Request<'a> {
     /// Reads one JSON object. The common shape (string or null values without escapes) is
     /// read by hand, four times faster than serde_json; anything else (escapes, other value
     /// types, malformed input) goes to serde_json, which gives the same result or the error.
+    /// Anything but an object is an error (serde would read an array's items as the fields
+    /// in order).
     pub fn from_json(line: &'a str) -> Result<Request<'a>, serde_json::Error> {
-        match Request::from_plain_json(line) {
-            Some(request) => Ok(request),
-            None => serde_json::from_str(line),
+        if let Some(request) = Request::from_plain_json(line) {
+            return Ok(request);
         }
+        if !skip_space(line).starts_with('{') {
+            return Err(serde::de::Error::custom("not a JSON object"));
+        }
+        serde_json::from_str(line)
     }
 
     fn from_plain_json(line: &'a str) -> Option<Request<'a>> {
@@ -314,9 +319,30 @@ mod tests {
                 );
             }
             let both = Request::from_json(line);
-            assert_eq!(both.is_ok(), serde.is_ok(), "{line}");
+            let object = line.trim_start().starts_with('{');
+            assert_eq!(both.is_ok(), serde.is_ok() && object, "{line}");
         }
         assert_eq!(plain_answers, 5);
+    }
+
+    /// serde reads an array's items as the fields in order; a request line must be an object.
+    #[test]
+    fn only_an_object_is_a_request() {
+        for line in [
+            r#"["https://chatgpt.com/"]"#,
+            "[]",
+            " [null, \"/x\"]",
+            "null",
+            "\"x\"",
+        ] {
+            let err = Request::from_json(line).expect_err(line);
+            assert!(
+                err.to_string().contains("not a JSON object"),
+                "{line}: {err}"
+            );
+        }
+        assert!(serde_json::from_str::<Request>(r#"["https://chatgpt.com/"]"#).is_ok());
+        assert!(Request::from_json(" \n{\"url\": \"/\\u0078\"}").is_ok());
     }
 
     #[test]

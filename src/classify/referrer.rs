@@ -80,7 +80,8 @@ impl<'a> Referrer<'a> {
             && bytes[0] != b'.'
             // Empty labels and punycode (which the url crate validates) go the long way.
             && !bytes.windows(2).any(|w| w == b".." || w == b"--")
-            && !bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+            // Read as an IPv4 address by the url crate, and refused unless it is one.
+            && !ends_in_a_number(host);
         if !plain_name || host.len() > MAX_HOST_BYTES {
             return None;
         }
@@ -92,8 +93,9 @@ impl<'a> Referrer<'a> {
             Some(q) => (&tail[..q], Some(&tail[q + 1..])),
             None => (tail, None),
         };
-        let path_kept =
-            path.bytes().all(|b| PLAIN_PATH[usize::from(b)]) && !has_dot_segment(path.as_bytes());
+        let path_kept = path.bytes().all(|b| PLAIN_PATH[usize::from(b)])
+            && !has_dot_segment(path.as_bytes())
+            && !has_encoded_dot(path.as_bytes());
         let query_kept = query.is_none_or(|q| q.bytes().all(|b| PLAIN_QUERY[usize::from(b)]));
         if !path_kept || !query_kept {
             return None;
@@ -128,12 +130,14 @@ impl<'a> Referrer<'a> {
             Host::Ipv4(_) | Host::Ipv6(_) => HostKind::Ip,
         };
         // The url crate lowercases and punycodes web hosts; app package names come as sent.
-        let host = url.host_str()?.trim_end_matches('.').to_lowercase();
+        let host = url.host_str()?.to_lowercase();
+        // Cut, then trimmed: a cut may end on a dot.
+        let host = cap(&host, MAX_HOST_BYTES).trim_end_matches('.');
         if host.is_empty() {
             return None;
         }
         Some(Referrer {
-            host: Cow::Owned(cap(&host, MAX_HOST_BYTES).to_string()),
+            host: Cow::Owned(host.to_string()),
             path: Cow::Owned(url.path().to_string()),
             query: url.query().map(|q| Cow::Owned(q.to_string())),
             kind,
@@ -214,6 +218,18 @@ fn decode_term<'q, 'c>(
     Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// WHATWG's "ends in a number": the last label (before a trailing dot) is decimal digits or
+/// `0x` and hex digits. The url crate parses such a host as an IPv4 address (`a.0` fails).
+fn ends_in_a_number(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
+    !last.is_empty() && (hex || last.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A `.` or `..` segment, which the url crate would resolve.
 fn has_dot_segment(path: &[u8]) -> bool {
     path.iter().enumerate().any(|(i, &b)| {
@@ -224,6 +240,12 @@ fn has_dot_segment(path: &[u8]) -> bool {
                 || rest[0] == b'/'
                 || (rest[0] == b'.' && (rest.len() == 1 || rest[1] == b'/')))
     })
+}
+
+/// `%2e` in any case: the url crate reads a segment of it as a dot segment.
+fn has_encoded_dot(path: &[u8]) -> bool {
+    path.windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'2' && w[2].eq_ignore_ascii_case(&b'e'))
 }
 
 /// Bytes the url crate keeps as they are in a path, and in a query.
@@ -312,6 +334,11 @@ mod tests {
             host("android-app://com.Google.Android.GM/"),
             Some(("com.google.android.gm".to_string(), HostKind::AndroidApp))
         );
+        // Cut to the DNS limit where a label ends: the dot goes too.
+        let long = format!("https://{}/", vec!["a".repeat(22); 12].join("."));
+        let (cut, _) = host(&long).unwrap();
+        assert_eq!(cut.len(), 252);
+        assert!(cut.ends_with('a'));
     }
 
     /// The fast path answers exactly as the url crate would, wherever it answers.
@@ -376,6 +403,11 @@ mod tests {
             "https://example.com/?q=é",
             "https://example.com:99999/",
             "https://exa_mple.com/",
+            "http://a.0/",
+            "http://example.123./",
+            "http://example.0x1f/",
+            "https://example.com/a/%2E/b",
+            "https://example.com/%2e%2E",
         ] {
             assert!(Referrer::parse_plain(raw).is_none(), "{raw}");
         }
@@ -475,5 +507,102 @@ mod tests {
         assert!(is_within("shop.acme.test", "acme.test"));
         assert!(!is_within("notacme.test", "acme.test"));
         assert!(!is_within("acme.test.evil.test", "acme.test"));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// 256 cases, or `PROPTEST_CASES`.
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256);
+            ProptestConfig {
+                cases,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// Web URLs put together from the parts the fast path decides on, some of them parts
+        /// it must leave to the url crate.
+        fn web_url() -> impl Strategy<Value = String> {
+            let label = prop_oneof!["[a-zA-Z0-9]{1,12}", "[a-z0-9-]{1,12}", "xn--[a-z0-9]{1,8}"];
+            let host = prop::collection::vec(label, 1..5).prop_map(|labels| labels.join("."));
+            let segment = prop_oneof![
+                "[a-zA-Z0-9._~!$&'()*+,;=:@-]{0,10}",
+                Just(".".to_string()),
+                Just("..".to_string()),
+                "%[0-9A-Fa-f]{2}",
+                "[ \\\"<>é]",
+            ];
+            let path =
+                prop::collection::vec(segment, 0..4).prop_map(|s| format!("/{}", s.join("/")));
+            let query = prop::option::of("[a-zA-Z0-9._~!$&()*+,;=:@/?%'<>\" -]{0,20}");
+            (
+                prop_oneof![Just("http"), Just("https"), Just("HTTPS")],
+                host,
+                prop::option::of(prop_oneof![0u32..70_000, Just(443)]),
+                prop::option::of(path),
+                query,
+                prop::option::of("[a-z]{0,5}"),
+                prop::bool::ANY,
+            )
+                .prop_map(|(scheme, host, port, path, query, fragment, dot)| {
+                    let mut url = format!("{scheme}://{host}{}", if dot { "." } else { "" });
+                    if let Some(port) = port {
+                        url.push_str(&format!(":{port}"));
+                    }
+                    url.push_str(path.as_deref().unwrap_or(""));
+                    if let Some(query) = query {
+                        url.push('?');
+                        url.push_str(&query);
+                    }
+                    if let Some(fragment) = fragment {
+                        url.push('#');
+                        url.push_str(&fragment);
+                    }
+                    url
+                })
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// Any text: no panic, and a host is what the type promises: lowercase (ASCII),
+            /// without a trailing dot, within the DNS limit.
+            #[test]
+            fn any_referrer_parses_or_not_without_panic(raw in prop_oneof![
+                any::<String>(),
+                web_url(),
+                // Longer than a host may be: cut to the limit.
+                ("[a-z]{1,63}", 1usize..40).prop_map(|(label, n)| format!("https://{}/", vec![label; n].join("."))),
+            ]) {
+                if let Some(referrer) = Referrer::parse(&raw) {
+                    let host = referrer.host.as_ref();
+                    prop_assert!(!host.is_empty());
+                    prop_assert!(host.len() <= MAX_HOST_BYTES, "{} bytes", host.len());
+                    prop_assert!(!host.bytes().any(|b| b.is_ascii_uppercase()), "{host}");
+                    prop_assert!(!host.ends_with('.'), "{host}");
+                    prop_assert!(referrer.registrable_domain().len() <= host.len());
+                }
+            }
+
+            /// The fast path answers exactly as the url crate would, wherever it answers.
+            #[test]
+            fn plain_parse_agrees_with_the_url_crate(raw in web_url()) {
+                if let Some(plain) = Referrer::parse_plain(&raw) {
+                    let full = Referrer::parse_with_url(&raw);
+                    prop_assert!(full.is_some(), "{raw}");
+                    let full = full.unwrap();
+                    prop_assert_eq!(
+                        (&plain.host, &plain.path, &plain.query, plain.kind),
+                        (&full.host, &full.path, &full.query, full.kind),
+                        "{}", raw
+                    );
+                }
+            }
+        }
     }
 }

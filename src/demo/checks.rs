@@ -1,21 +1,14 @@
-//! The prompt-check part of `aivis demo`: the demo site's tracked prompts asked of two `replay`
-//! engines, an AI assistant's recorded answers (`examples/replay/answers.ndjson`, one of them a
-//! recorded failure) and a search engine's recorded results pages
-//! (`examples/replay/search.ndjson`), stored like any check; the mentions report per engine
-//! and the visibility report (AI mentions beside search rank, per prompt) are printed.
+//! What the prompt-check part of `aivis demo` replays: the demo site's tracked prompts, and two
+//! `replay` engines reading an AI assistant's recorded answers (`examples/replay/answers.ndjson`,
+//! one of them a recorded failure) and a search engine's recorded results pages
+//! (`examples/replay/search.ndjson`), written next to the demo database. Running the check
+//! and printing its reports is `app::demo`'s.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-
-use super::demo_site;
-use crate::checks::client::RetryPolicy;
+use super::DemoError;
 use crate::checks::engines::EngineKind;
-use crate::checks::prompts::NewPrompt;
-use crate::checks::run::{CheckSelection, run_checks};
-use crate::config::{EngineConfig, Settings};
-use crate::report::{self, Filters, MentionsBy};
-use crate::store::Store;
+use crate::config::EngineConfig;
 
 /// The recorded answers the demo replays.
 pub const REPLAY_ANSWERS: &str = include_str!("../../examples/replay/answers.ndjson");
@@ -51,78 +44,18 @@ fn recorded_engine(name: &str, path: &Path, samples: u32) -> EngineConfig {
     }
 }
 
-/// Writes `contents` next to the demo database, its extension replaced by `extension`.
-fn write_beside(database: &Path, extension: &str, contents: &str) -> Result<PathBuf> {
-    let path = database.with_extension(extension);
-    std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
-}
-
-/// Tracks the demo prompts, runs one check with the two replay engines (their files written
-/// next to the demo database) and returns the printed section.
-pub async fn mentions_section(store: &Store, database: &Path) -> Result<String> {
+/// Writes the recorded AI answers and search results pages next to the demo database (its
+/// extension replaced by `answers.ndjson` and `search.ndjson`), for [`replay_engine`] and
+/// [`search_engine`] to read; returns their paths.
+pub fn write_replay_files(database: &Path) -> Result<(PathBuf, PathBuf), DemoError> {
     let answers = write_beside(database, "answers.ndjson", REPLAY_ANSWERS)?;
     let results = write_beside(database, "search.ndjson", SEARCH_RESULTS)?;
-    let site = demo_site();
-    for text in DEMO_PROMPTS {
-        let prompt = NewPrompt {
-            text: text.to_string(),
-            tags: vec!["demo".into()],
-            engines: Vec::new(),
-        };
-        store.add_prompt(&site.name, &prompt, 0).await?;
-    }
-    let ai = replay_engine(&answers);
-    let search = search_engine(&results);
-    let header = format!(
-        "\nPrompt checks: {} prompts asked of {} ({} samples each, recorded AI answers in {}) \
-         and {} (one recorded search results page each, {})",
-        DEMO_PROMPTS.len(),
-        ai.name,
-        ai.samples,
-        answers.display(),
-        search.name,
-        results.display()
-    );
-    let settings = Settings {
-        sites: vec![site],
-        engines: vec![ai, search],
-        ..Settings::default()
-    };
-    let no_env = |_: &str| None;
-    let summary = run_checks(
-        store,
-        &settings,
-        &CheckSelection::default(),
-        &no_env,
-        RetryPolicy::default(),
-        &tokio_util::sync::CancellationToken::new(),
-    )
-    .await?;
-    let filters = Filters::default();
-    let mentions = report::mentions(store, MentionsBy::Engine, &filters).await?;
-    let visibility = report::visibility(store, &filters).await?;
-    Ok(format!(
-        "{header}: {} answers, {} failed call (stored as failed, never as \"not mentioned\").\n\
-         Brand and competitor mentions per engine (mention_rate with its 95% Wilson interval):\n\n\
-         {}\nThe brand per prompt: mentioned in the answers, and linked (for the search engine: \
-         best_link_rank is its rank among the results; \
-         `aivis report visibility` has the intervals):\n\n{}",
-        summary.answers,
-        summary.failed,
-        mentions.to_text_table(),
-        visibility
-            .select(&[
-                "prompt_id",
-                "engine",
-                "answers",
-                "failed",
-                "mention_rate",
-                "avg_mention_rank",
-                "link_rate",
-                "best_link_rank",
-                "prompt",
-            ])
-            .to_text_table()
-    ))
+    Ok((answers, results))
+}
+
+/// Writes `contents` next to the demo database, its extension replaced by `extension`.
+fn write_beside(database: &Path, extension: &str, contents: &str) -> Result<PathBuf, DemoError> {
+    let path = database.with_extension(extension);
+    std::fs::write(&path, contents).map_err(DemoError::file("write", &path))?;
+    Ok(path)
 }

@@ -3,7 +3,10 @@
 //! intervals are added here from those counts by [`crate::analysis`].
 //!
 //! Every query, a report's or an analyst's, is checked by [`statement::single_query`] and then
-//! run read-only by [`Store::run_read_only`]; refusals become [`ReportError::Usage`].
+//! run read-only by [`Store::run_read_only`]; refusals become [`ReportError::Usage`]. A row
+//! limit ([`Filters::limit`], [`run_file_with`]) is part of the SQL, so the database reads and
+//! sorts only what is shown. The report kinds here ([`ConversionsBy`], …) are plain enums; the
+//! CLI maps its own flags to them.
 
 pub mod library;
 pub mod statement;
@@ -36,19 +39,22 @@ pub enum ReportError {
 }
 
 /// Grouping of the conversions report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConversionsBy {
     Channel,
     Source,
 }
 
-/// Optional filters shared by the traffic reports.
+/// Optional filters shared by the reports: which site, goal and days, and at most how many
+/// rows (in the report's order; applied in the SQL, so only those rows are read).
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
     pub site: Option<String>,
     pub goal: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// At most this many rows; None: all.
+    pub limit: Option<u64>,
 }
 
 impl Filters {
@@ -75,12 +81,12 @@ pub async fn conversions(
         ConversionsBy::Channel => "conversions_by_channel",
         ConversionsBy::Source => "conversions_by_source",
     };
-    let table = run_named(store, name, &filters.params()).await?;
+    let table = run_report(store, name, filters, &filters.params()).await?;
     Ok(with_rates(table))
 }
 
 /// Grouping of the AI crawler report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrawlersBy {
     Agent,
     Path,
@@ -104,12 +110,12 @@ pub async fn crawlers(
     if let Some(purpose) = purpose {
         params.insert("purpose".into(), purpose.as_str().into());
     }
-    run_named(store, name, &params).await
+    run_report(store, name, filters, &params).await
 }
 
 /// Per path: AI agents' user_fetch requests beside the sessions AI assistants referred there.
 pub async fn ai_pages(store: &Store, filters: &Filters) -> Result<Table, ReportError> {
-    run_named(store, "ai_pages", &filters.params()).await
+    run_report(store, "ai_pages", filters, &filters.params()).await
 }
 
 /// Whether a site's config names a referrer host: `(site, host) -> bool`.
@@ -118,6 +124,7 @@ pub type NamesHost<'a> = &'a dyn Fn(&str, &str) -> bool;
 /// External referrer hosts by sessions. With `unclassified`, only hosts that fell into
 /// `referral` and for which `is_named(site, host)` is false (no list entry or site rule
 /// names them now: a rule added since their sessions were stored drops them off the list).
+/// That test runs here, not in SQL, so with `unclassified` the limit is applied after it.
 pub async fn referrers(
     store: &Store,
     filters: &Filters,
@@ -127,26 +134,36 @@ pub async fn referrers(
     if unclassified.is_some() {
         params.insert("channel".into(), "referral".into());
     }
-    let mut table = run_named(store, "referrers", &params).await?;
-    if let Some(is_named) = unclassified {
-        let (site, host) = (table.column("site"), table.column("referrer_host"));
-        if let (Some(site), Some(host)) = (site, host) {
-            table.rows.retain(|row| {
-                match (
-                    row.get(site).and_then(Value::as_str),
-                    row.get(host).and_then(Value::as_str),
-                ) {
-                    (Some(site), Some(host)) => !is_named(site, host),
-                    _ => true,
-                }
-            });
-        }
+    let Some(is_named) = unclassified else {
+        return run_report(store, "referrers", filters, &params).await;
+    };
+    let all = Filters {
+        limit: None,
+        ..filters.clone()
+    };
+    let mut table = run_report(store, "referrers", &all, &params).await?;
+    let (site, host) = (table.column("site"), table.column("referrer_host"));
+    if let (Some(site), Some(host)) = (site, host) {
+        table.rows.retain(|row| {
+            match (
+                row.get(site).and_then(Value::as_str),
+                row.get(host).and_then(Value::as_str),
+            ) {
+                (Some(site), Some(host)) => !is_named(site, host),
+                _ => true,
+            }
+        });
+    }
+    if let Some(limit) = filters.limit {
+        table
+            .rows
+            .truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     Ok(table)
 }
 
 /// Grouping of the mentions report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MentionsBy {
     Engine,
     Prompt,
@@ -165,12 +182,12 @@ pub async fn mentions(
         MentionsBy::Prompt => "mentions_by_prompt",
         MentionsBy::Entity => "mentions_by_entity",
     };
-    let table = run_named(store, name, &filters.params()).await?;
+    let table = run_report(store, name, filters, &filters.params()).await?;
     Ok(with_wilson(table, "answers", "mentioned", "mention_rate"))
 }
 
 /// Grouping of the citations report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CitationsBy {
     Domain,
     Engine,
@@ -184,9 +201,12 @@ pub async fn citations(
     filters: &Filters,
 ) -> Result<Table, ReportError> {
     match by {
-        CitationsBy::Domain => run_named(store, "citations_by_domain", &filters.params()).await,
+        CitationsBy::Domain => {
+            run_report(store, "citations_by_domain", filters, &filters.params()).await
+        }
         CitationsBy::Engine => {
-            let table = run_named(store, "citations_by_engine", &filters.params()).await?;
+            let table =
+                run_report(store, "citations_by_engine", filters, &filters.params()).await?;
             Ok(with_wilson(
                 table,
                 "answers",
@@ -203,7 +223,7 @@ pub async fn citations(
 /// a search results page, its rank among the results). Both rates carry their Wilson 95%
 /// interval; the prompt text is the last column.
 pub async fn visibility(store: &Store, filters: &Filters) -> Result<Table, ReportError> {
-    let table = run_named(store, "visibility_by_prompt", &filters.params()).await?;
+    let table = run_report(store, "visibility_by_prompt", filters, &filters.params()).await?;
     let table = with_interval(
         table,
         "answers",
@@ -231,6 +251,18 @@ pub async fn run_named(
     run_file(store, &file, params).await
 }
 
+/// A report's library query, at most `filters.limit` rows, within [`REPORT_TIMEOUT`].
+async fn run_report(
+    store: &Store,
+    name: &str,
+    filters: &Filters,
+    params: &BTreeMap<String, String>,
+) -> Result<Table, ReportError> {
+    let file = QueryFile::named(name)
+        .ok_or_else(|| ReportError::Usage(format!("no query named {name:?}")))?;
+    run_file_with(store, &file, params, REPORT_TIMEOUT, filters.limit).await
+}
+
 /// Runs a query file with `name=value` parameters within [`REPORT_TIMEOUT`]; see
 /// [`run_file_within`].
 pub async fn run_file(
@@ -251,12 +283,29 @@ pub async fn run_file_within(
     params: &BTreeMap<String, String>,
     timeout: Duration,
 ) -> Result<Table, ReportError> {
+    run_file_with(store, file, params, timeout, None).await
+}
+
+/// [`run_file_within`], returning at most `limit` rows (all when None): the checked statement
+/// is wrapped as `SELECT * FROM (…) AS limited LIMIT n`, so the database stops after them
+/// (and sorts only what it needs) on both backends. Both backends keep the inner statement's
+/// `ORDER BY` for an outer query that only limits it.
+pub async fn run_file_with(
+    store: &Store,
+    file: &QueryFile,
+    params: &BTreeMap<String, String>,
+    timeout: Duration,
+    limit: Option<u64>,
+) -> Result<Table, ReportError> {
     let prepared = prepare(&file.text);
     let values = bind_values(file, &prepared.order, params).map_err(ReportError::Usage)?;
     let sql =
         statement::single_query(&prepared.sql).map_err(|e| ReportError::Usage(e.to_string()))?;
     let statement = Prepared {
-        sql: sql.to_string(),
+        sql: match limit {
+            Some(limit) => limited(sql, limit),
+            None => sql.to_string(),
+        },
         order: prepared.order.clone(),
     };
     store
@@ -266,6 +315,15 @@ pub async fn run_file_within(
             StoreError::Refused(message) => ReportError::Usage(message),
             other => ReportError::Store(other),
         })
+}
+
+/// `statement` (one checked statement, which never ends inside a comment: see
+/// [`statement::single_query`]) returning at most `limit` rows. The line breaks keep a `--`
+/// comment on its last line from swallowing the closing parenthesis.
+fn limited(statement: &str, limit: u64) -> String {
+    // SQLite's LIMIT is a signed 64-bit integer.
+    let limit = limit.min(i64::MAX as u64);
+    format!("SELECT * FROM (\n{statement}\n) AS limited LIMIT {limit}")
 }
 
 /// Orders parameter values as the prepared SQL expects them.
@@ -358,6 +416,17 @@ mod tests {
         assert_eq!(out.columns[3..], ["conversion_rate", "ci_low", "ci_high"]);
         assert_eq!(out.rows[0][3], Value::Float(0.1));
         assert_eq!(out.rows[0][4], Value::Float(0.055229));
+    }
+
+    #[test]
+    fn a_limit_wraps_the_statement_and_survives_a_trailing_comment() {
+        let sql = limited("SELECT a FROM t ORDER BY a -- last line", 5);
+        assert_eq!(
+            sql,
+            "SELECT * FROM (\nSELECT a FROM t ORDER BY a -- last line\n) AS limited LIMIT 5"
+        );
+        assert_eq!(statement::single_query(&sql), Ok(sql.as_str()));
+        assert!(limited("VALUES (1)", u64::MAX).ends_with(&format!("LIMIT {}", i64::MAX)));
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! and defuses text a spreadsheet would run as a formula (see [`neutralise_formula`]).
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// One cell of a result.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,23 +33,15 @@ impl Value {
         }
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    /// Appends the value as text: nothing for null, numbers as [`format_float`] writes them.
+    fn push_text(&self, out: &mut String) {
         match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Int(v) => (*v).into(),
-            Value::Float(v) => serde_json::Number::from_f64(*v)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-            Value::Text(v) => v.clone().into(),
-        }
-    }
-
-    fn to_text(&self) -> String {
-        match self {
-            Value::Null => String::new(),
-            Value::Int(v) => v.to_string(),
-            Value::Float(v) => format_float(*v),
-            Value::Text(v) => v.clone(),
+            Value::Null => {}
+            Value::Int(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Value::Float(v) => out.push_str(&format_float(*v)),
+            Value::Text(v) => out.push_str(v),
         }
     }
 }
@@ -68,7 +63,7 @@ pub struct Table {
 }
 
 /// How to print a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     /// Aligned columns for people.
     Table,
@@ -118,99 +113,149 @@ impl Table {
         }
     }
 
+    /// The table rendered in `format`, as text (see [`Table::write_to`]).
     pub fn render(&self, format: OutputFormat) -> String {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail; the renderings write UTF-8 only.
+        let _ = self.write_to(format, &mut out);
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into())
+    }
+
+    /// Writes the table in `format` to `out`, row by row: the rows are read where they are,
+    /// never copied whole (the text table reads them twice, to measure the columns first).
+    pub fn write_to(&self, format: OutputFormat, out: &mut impl Write) -> io::Result<()> {
         match format {
-            OutputFormat::Table => self.to_text_table(),
-            OutputFormat::Csv => self.to_csv(),
-            OutputFormat::Json => self.to_json(),
+            OutputFormat::Table => self.write_text_table(out),
+            OutputFormat::Csv => self.write_csv(out),
+            OutputFormat::Json => self.write_json(out),
         }
     }
 
     pub fn to_json(&self) -> String {
-        let rows: Vec<serde_json::Value> = self
-            .rows
-            .iter()
-            .map(|row| {
-                let object: serde_json::Map<String, serde_json::Value> = self
-                    .columns
-                    .iter()
-                    .zip(row)
-                    .map(|(c, v)| (c.clone(), v.to_json()))
-                    .collect();
-                serde_json::Value::Object(object)
-            })
-            .collect();
-        let mut text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
-        text.push('\n');
-        text
+        self.render(OutputFormat::Json)
     }
 
     /// RFC 4180 CSV with a header row. Text cells (header included) that a spreadsheet would
     /// read as a formula are neutralised; numbers stay numbers (`-3` is not prefixed).
     pub fn to_csv(&self) -> String {
-        let mut out = String::new();
-        let header: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| csv_field(&neutralise_formula(c)))
-            .collect();
-        out.push_str(&header.join(","));
-        out.push_str("\r\n");
-        for row in &self.rows {
-            let fields: Vec<String> = row
-                .iter()
-                .map(|v| match v {
-                    Value::Text(text) => csv_field(&neutralise_formula(text)),
-                    number_or_null => csv_field(&number_or_null.to_text()),
-                })
-                .collect();
-            out.push_str(&fields.join(","));
-            out.push_str("\r\n");
-        }
-        out
+        self.render(OutputFormat::Csv)
     }
 
     pub fn to_text_table(&self) -> String {
-        let cells: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|row| row.iter().map(|v| printable(&v.to_text())).collect())
-            .collect();
+        self.render(OutputFormat::Table)
+    }
+
+    /// A JSON array of objects, pretty-printed, then a newline. Each object's keys are the
+    /// column names in sorted order (a repeated name keeps its last cell), as a JSON map
+    /// orders them.
+    fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut keys: Vec<usize> = (0..self.columns.len()).collect();
+        keys.sort_by(|a, b| self.columns[*a].cmp(&self.columns[*b]).then(b.cmp(a)));
+        let rows = JsonRows { table: self, keys };
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        out.write_all(b"\n")
+    }
+
+    fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut line = String::new();
+        for (i, column) in self.columns.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            push_csv_field(&mut line, &neutralise_formula(column));
+        }
+        line.push_str("\r\n");
+        out.write_all(line.as_bytes())?;
+        let mut number = String::new();
+        for row in &self.rows {
+            line.clear();
+            for (i, value) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                match value {
+                    Value::Text(text) => push_csv_field(&mut line, &neutralise_formula(text)),
+                    number_or_null => {
+                        number.clear();
+                        number_or_null.push_text(&mut number);
+                        push_csv_field(&mut line, &number);
+                    }
+                }
+            }
+            line.push_str("\r\n");
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Aligned columns: numbers (columns of numbers and nulls only) to the right, control
+    /// characters escaped, a rule under the header, `(no rows)` for an empty table.
+    fn write_text_table(&self, out: &mut impl Write) -> io::Result<()> {
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
-        for row in &cells {
-            for (i, cell) in row.iter().enumerate() {
-                if let Some(w) = widths.get_mut(i) {
-                    *w = (*w).max(cell.chars().count());
+        let mut numeric = vec![true; self.columns.len()];
+        let mut cell = String::new();
+        for row in &self.rows {
+            for (i, width) in widths.iter_mut().enumerate() {
+                match row.get(i) {
+                    Some(value) => {
+                        cell.clear();
+                        push_printable(&mut cell, value);
+                        *width = (*width).max(cell.chars().count());
+                        numeric[i] &= !matches!(value, Value::Text(_));
+                    }
+                    None => numeric[i] = false,
                 }
             }
         }
-        let numeric: Vec<bool> = (0..self.columns.len())
-            .map(|i| {
-                self.rows.iter().all(|r| {
-                    matches!(
-                        r.get(i),
-                        Some(Value::Int(_) | Value::Float(_) | Value::Null)
-                    )
-                })
-            })
-            .collect();
-        let mut out = String::new();
-        write_row(&mut out, &self.columns, &widths, &vec![false; widths.len()]);
-        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-        write_row(&mut out, &rule, &widths, &vec![false; widths.len()]);
-        for row in &cells {
-            write_row(&mut out, row, &widths, &numeric);
+        let left = vec![false; widths.len()];
+        let mut line = String::new();
+        write_row(out, &mut line, &widths, &left, |i, cell| {
+            let Some(name) = self.columns.get(i) else {
+                return false;
+            };
+            cell.push_str(name);
+            true
+        })?;
+        write_row(out, &mut line, &widths, &left, |i, cell| {
+            let Some(width) = widths.get(i) else {
+                return false;
+            };
+            cell.extend(std::iter::repeat_n('-', *width));
+            true
+        })?;
+        for row in &self.rows {
+            write_row(out, &mut line, &widths, &numeric, |i, cell| {
+                let Some(value) = row.get(i) else {
+                    return false;
+                };
+                push_printable(cell, value);
+                true
+            })?;
         }
         if self.rows.is_empty() {
-            out.push_str("(no rows)\n");
+            out.write_all(b"(no rows)\n")?;
         }
-        out
+        Ok(())
     }
 }
 
-fn write_row(out: &mut String, cells: &[String], widths: &[usize], right: &[bool]) {
-    let mut line = String::new();
-    for (i, cell) in cells.iter().enumerate() {
+/// Writes one line of the text table: cell `i` is what `fill(i, cell)` puts in the empty
+/// `cell` (it returns false after the last one), padded to `widths[i]` (to the right where
+/// `right[i]`), two spaces apart, trailing spaces dropped. `line` is scratch space.
+fn write_row(
+    out: &mut impl Write,
+    line: &mut String,
+    widths: &[usize],
+    right: &[bool],
+    mut fill: impl FnMut(usize, &mut String) -> bool,
+) -> io::Result<()> {
+    line.clear();
+    let mut cell = String::new();
+    for i in 0.. {
+        cell.clear();
+        if !fill(i, &mut cell) {
+            break;
+        }
         let width = widths.get(i).copied().unwrap_or(0);
         if i > 0 {
             line.push_str("  ");
@@ -221,24 +266,93 @@ fn write_row(out: &mut String, cells: &[String], widths: &[usize], right: &[bool
             let _ = write!(line, "{cell:<width$}");
         }
     }
-    out.push_str(line.trim_end());
-    out.push('\n');
+    let kept = line.trim_end().len();
+    line.truncate(kept);
+    line.push('\n');
+    out.write_all(line.as_bytes())
 }
 
-/// Escapes control characters so untrusted text cannot move the cursor or break rows.
-fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
+/// The rows of a table as a JSON array, serialised as they are read.
+struct JsonRows<'a> {
+    table: &'a Table,
+    /// Column indexes by name, each name's last index first.
+    keys: Vec<usize>,
+}
+
+impl Serialize for JsonRows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.table.rows.len()))?;
+        for row in &self.table.rows {
+            seq.serialize_element(&JsonRow {
+                columns: &self.table.columns,
+                keys: &self.keys,
+                row,
+            })?;
+        }
+        seq.end()
     }
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
+}
+
+/// One row as a JSON object: for each column name (sorted), the cell of its last column that
+/// the row has.
+struct JsonRow<'a> {
+    columns: &'a [String],
+    keys: &'a [usize],
+    row: &'a [Value],
+}
+
+impl JsonRow<'_> {
+    fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let mut previous: Option<&str> = None;
+        self.keys.iter().filter_map(move |&i| {
+            let name = self.columns[i].as_str();
+            let value = self.row.get(i)?;
+            if previous == Some(name) {
+                return None;
             }
+            previous = Some(name);
+            Some((name, value))
         })
-        .collect()
+    }
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries().count()))?;
+        for (name, value) in self.entries() {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Value {
+    /// Null, a number or a string; a float that is not finite is null.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Int(v) => serializer.serialize_i64(*v),
+            Value::Float(v) if v.is_finite() => serializer.serialize_f64(*v),
+            Value::Float(_) => serializer.serialize_unit(),
+            Value::Text(v) => serializer.serialize_str(v),
+        }
+    }
+}
+
+/// Appends the cell as the text table shows it.
+fn push_printable(out: &mut String, value: &Value) {
+    match value {
+        Value::Text(text) => {
+            for c in text.chars() {
+                if c.is_control() {
+                    out.extend(c.escape_default());
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+        other => other.push_text(out),
+    }
 }
 
 /// Text that a spreadsheet would evaluate (it begins with `=`, `+`, `-`, `@`, tab or carriage
@@ -252,11 +366,14 @@ pub fn neutralise_formula(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn csv_field(text: &str) -> String {
+/// Appends `text` as one CSV field, quoted when it holds a comma, a quote or a line break.
+fn push_csv_field(out: &mut String, text: &str) {
     if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
     } else {
-        text.to_string()
+        out.push_str(text);
     }
 }
 
@@ -372,6 +489,70 @@ mod tests {
         assert_eq!(json[0]["=col"], "=HYPERLINK(\"http://x\",\"y\")");
         assert!(table.to_text_table().contains("=HYPERLINK"));
         assert!(!table.to_text_table().contains("'="));
+    }
+
+    /// The streamed JSON is what serde_json prints for the same rows built as maps (keys in
+    /// sorted order, a repeated column name keeping its last cell, non-finite floats null).
+    #[test]
+    fn streamed_json_matches_serde_json_maps() {
+        let table = Table {
+            columns: vec!["b".into(), "a".into(), "b".into(), "c".into()],
+            rows: vec![
+                vec![
+                    Value::Int(1),
+                    Value::Text("x\"\n\u{1}".into()),
+                    Value::Float(0.5),
+                    Value::Float(f64::NAN),
+                ],
+                vec![Value::Null, Value::Float(f64::INFINITY)],
+                vec![Value::Int(-7), Value::Int(2), Value::Text("=1".into())],
+            ],
+        };
+        let expected: Vec<serde_json::Value> = table
+            .rows
+            .iter()
+            .map(|row| {
+                let object: serde_json::Map<String, serde_json::Value> = table
+                    .columns
+                    .iter()
+                    .zip(row)
+                    .map(|(c, v)| (c.clone(), serde_json::to_value(v).unwrap()))
+                    .collect();
+                serde_json::Value::Object(object)
+            })
+            .collect();
+        let expected = format!("{}\n", serde_json::to_string_pretty(&expected).unwrap());
+        assert_eq!(table.to_json(), expected);
+        let parsed: serde_json::Value = serde_json::from_str(&table.to_json()).unwrap();
+        assert_eq!(parsed[0]["b"], 0.5);
+        assert!(parsed[0]["c"].is_null());
+        assert_eq!(parsed[1]["b"], serde_json::Value::Null);
+        assert!(parsed[1].get("c").is_none());
+        assert_eq!(parsed[2]["b"], "=1");
+        let empty = Table {
+            columns: vec!["a".into()],
+            rows: Vec::new(),
+        };
+        assert_eq!(empty.to_json(), "[]\n");
+    }
+
+    #[test]
+    fn text_table_aligns_numbers_right_and_marks_an_empty_table() {
+        let text = sample().to_text_table();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "channel       sessions  rate",
+                "------------  --------  ----",
+                "ai_assistant        12  0.25",
+                "a,\"b\"\\n              3",
+            ]
+        );
+        let empty = Table {
+            columns: vec!["n".into()],
+            rows: Vec::new(),
+        };
+        assert_eq!(empty.to_text_table(), "n\n-\n(no rows)\n");
     }
 
     #[test]

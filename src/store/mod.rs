@@ -261,6 +261,9 @@ impl Store {
 
     /// Closes the pools, waiting for connections to finish.
     pub async fn close(&self) {
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close().await;
+        }
         if let Some(batch_pool) = &self.batch_pool {
             batch_pool.close().await;
         }

@@ -1,6 +1,8 @@
 //! Runs a query file from the library (or an analyst's own file) read-only and returns a
 //! [`Table`]. Values are bound as parameters; column types are read back as integer, float,
-//! text or null (blobs as `\x…` hex text).
+//! text or null (blobs as `\x…` hex text). Rows are decoded into the table as the database
+//! sends them, never held twice; a caller that wants fewer rows limits the SQL itself
+//! (`report::run_file_with`).
 //!
 //! [`Store::run_read_only`] is the path of `aivis query` and of every report. It keeps the
 //! database unchanged and the secret table [`SECRET_TABLE`] unread, whatever the SQL:
@@ -187,8 +189,9 @@ pub(super) fn secret_readable_message(readable: &str) -> String {
     )
 }
 
-/// Runs the statement on the transaction's connection; column names from the statement when
-/// there are no rows.
+/// Runs the statement on the transaction's connection, each row decoded into the table as it
+/// arrives (no second copy of the result); column names from the first row, or from the
+/// statement when there are no rows.
 async fn fetch(
     conn: &mut AnyConnection,
     sql: &str,
@@ -201,9 +204,18 @@ async fn fetch(
     for value in values {
         query = query.bind(value.clone());
     }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let columns = match rows.first() {
-        Some(row) => column_names(row),
+    let mut names: Option<Vec<String>> = None;
+    let rows = query
+        .map(|row: AnyRow| {
+            if names.is_none() {
+                names = Some(column_names(&row));
+            }
+            decode_row(&row)
+        })
+        .fetch_all(&mut *conn)
+        .await?;
+    let columns = match names {
+        Some(names) => names,
         None => {
             let statement = conn
                 .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
@@ -215,7 +227,6 @@ async fn fetch(
                 .collect()
         }
     };
-    let rows = rows.iter().map(decode_row).collect();
     Ok(Table { columns, rows })
 }
 

@@ -3,15 +3,17 @@
 //! id reservations, leases). Writers in one process therefore queue for this thread instead of
 //! racing each other for SQLite's file lock and meeting "database is busy". The connection's
 //! prepared statements stay cached across jobs. A job that panics loses only its own answer
-//! (its caller sees [`StoreError::WriterLost`]); the thread goes on with the next job. The
-//! thread ends when the last [`Store`](super::Store) clone holding it is dropped.
+//! (its caller sees [`StoreError::WriterLost`]); the thread goes on with the next job.
+//! `Store::close` closes the connection; the thread ends when the last
+//! [`Store`](super::Store) clone holding it is dropped.
 
 use std::path::Path;
 use std::sync::mpsc;
 
 use super::StoreError;
 
-type Job = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+/// A job gets the connection, or None once the writer was closed.
+type Job = Box<dyn FnOnce(&mut Option<rusqlite::Connection>) + Send>;
 
 /// The sending side of the writer thread.
 #[derive(Debug)]
@@ -28,7 +30,7 @@ impl SqliteWriter {
         std::thread::Builder::new()
             .name("aivis-sqlite-writer".into())
             .spawn(move || {
-                let mut conn = conn;
+                let mut conn = Some(conn);
                 for job in queue {
                     // A panicking job drops its reply; its caller is told the writer failed.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -49,10 +51,28 @@ impl SqliteWriter {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move |conn| {
-                let _ = reply.send(work(conn));
+                let result = match conn.as_mut() {
+                    Some(conn) => work(conn),
+                    None => Err(StoreError::WriterLost),
+                };
+                let _ = reply.send(result);
             }))
             .map_err(|_| StoreError::WriterLost)?;
         answer.await.map_err(|_| StoreError::WriterLost)?
+    }
+
+    /// Closes the write connection after the jobs queued before, and waits until it is closed
+    /// (so the last connection to close checkpoints the WAL and removes its side files, even if
+    /// the process ends right after). Later jobs fail with [`StoreError::WriterLost`].
+    pub(super) async fn close(&self) {
+        let (reply, closed) = tokio::sync::oneshot::channel::<()>();
+        let sent = self.jobs.send(Box::new(move |conn| {
+            drop(conn.take());
+            let _ = reply.send(());
+        }));
+        if sent.is_ok() {
+            let _ = closed.await;
+        }
     }
 }
 

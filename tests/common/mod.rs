@@ -1,7 +1,8 @@
 //! Test support: a fresh database per test on each backend, and generated logs with ground truth.
 //!
 //! PostgreSQL comes from `AIVIS_TEST_POSTGRES_URL` (`.ci/run` sets it; the default is the local
-//! server at 127.0.0.1:5432). Each test gets its own database, dropped at the end. A missing
+//! server at 127.0.0.1:5432). Each test gets its own database, dropped when its [`TestDb`] is
+//! dropped: at the end of the test, and also when the test panics (a `Drop` guard). A missing
 //! server fails the test loudly: nothing is skipped.
 
 #![allow(dead_code)]
@@ -19,7 +20,8 @@ pub fn postgres_admin_url() -> String {
     std::env::var("AIVIS_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string())
 }
 
-/// A database that exists for one test.
+/// A database that exists for one test. A PostgreSQL database is dropped with it, however the
+/// test ends.
 pub struct TestDb {
     pub url: String,
     pub name: &'static str,
@@ -70,18 +72,56 @@ impl TestDb {
         vec![TestDb::sqlite().await, TestDb::postgres().await]
     }
 
-    /// Drops a PostgreSQL test database (best effort).
-    pub async fn drop_db(self) {
-        if let Some(database) = &self.pg_database
-            && let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await
+    /// Drops a PostgreSQL test database now, from async code; if that fails, dropping the
+    /// `TestDb` tries again.
+    pub async fn drop_db(mut self) {
+        if let Some(database) = self.pg_database.take()
+            && drop_postgres_database(&database).await.is_err()
         {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
+            self.pg_database = Some(database);
         }
     }
+}
+
+impl Drop for TestDb {
+    /// Drops the PostgreSQL database, also while a failed test unwinds. The drop runs on a
+    /// thread of its own with its own runtime, so it works from any context (inside the test's
+    /// runtime or outside any). A failure is reported, never a panic (a panic during a panic
+    /// aborts the test binary).
+    fn drop(&mut self) {
+        let Some(database) = self.pg_database.take() else {
+            return;
+        };
+        let name = database.clone();
+        let dropped = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime
+                .block_on(drop_postgres_database(&database))
+                .map_err(|e| e.to_string())
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("warning: test database {name} was not dropped: {e}"),
+            Err(_) => eprintln!("warning: test database {name} was not dropped: thread panicked"),
+        }
+    }
+}
+
+/// `DROP DATABASE … WITH (FORCE)`: connections a test left open (a store it did not close, a
+/// child process) are ended first.
+async fn drop_postgres_database(database: &str) -> Result<(), sqlx::Error> {
+    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await?;
+    let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await;
+    conn.close().await.ok();
+    dropped.map(|_| ())
 }
 
 fn replace_database(url: &str, database: &str) -> String {

@@ -150,7 +150,9 @@ pub fn generate(spec: &TrafficSpec, out: &mut dyn Write) -> io::Result<GroundTru
     Ok(truth)
 }
 
-fn check_day_range(spec: &TrafficSpec) -> io::Result<()> {
+/// Fails when the spec's days fall outside the years 0000–9999 (the only spec [`generate`]
+/// refuses).
+pub fn check_day_range(spec: &TrafficSpec) -> io::Result<()> {
     let first = days_from_civil(0, 1, 1);
     let last = days_from_civil(9999, 12, 31);
     let end = spec.start_day.checked_add(i64::from(spec.days) - 1);
