@@ -361,6 +361,7 @@ async fn check_everything(store: &Store, engines: Vec<EngineConfig>) -> CheckSum
     run_checks(
         store,
         &settings,
+        &aivis::checks::client::http_client().unwrap(),
         &CheckSelection::default(),
         &env,
         policy,

@@ -46,6 +46,7 @@ async fn check(store: &Store, settings: &Settings, cancel: &CancellationToken) -
     run_checks(
         store,
         settings,
+        &aivis::checks::client::http_client().unwrap(),
         &selection,
         &no_env,
         RetryPolicy::default(),

@@ -67,6 +67,7 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
         let empty = run_checks(
             &store,
             &settings,
+            &aivis::checks::client::http_client().unwrap(),
             &CheckSelection::default(),
             &no_env,
             RetryPolicy::default(),
@@ -113,6 +114,7 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
         let summary = run_checks(
             &store,
             &settings,
+            &aivis::checks::client::http_client().unwrap(),
             &CheckSelection::default(),
             &no_env,
             RetryPolicy::default(),
@@ -327,6 +329,7 @@ async fn visibility_puts_search_rank_beside_ai_mentions_on_both_backends() {
         let summary = run_checks(
             &store,
             &settings,
+            &aivis::checks::client::http_client().unwrap(),
             &CheckSelection::default(),
             &|_: &str| None,
             RetryPolicy::default(),

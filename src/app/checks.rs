@@ -9,13 +9,12 @@ use tokio_util::sync::CancellationToken;
 use super::{UsageError, print_out, with_store};
 use crate::checks::client::RetryPolicy;
 use crate::checks::prompts::{NewPrompt, check_engines, clean_tags, clean_text, read_csv};
-use crate::checks::run::{
-    CheckSelection, CheckSummary, RunStatus, rescore as rescore_all, run_checks,
-};
+use crate::checks::run::{CheckSelection, CheckSummary, RunStatus, rescore as rescore_all};
 use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
 use crate::config::{Settings, SiteConfig, names};
 use crate::day::now_unix;
 use crate::report::table::{Table, Value};
+use crate::service::{self, App};
 use crate::store::{Added, PromptRow, StoreError};
 
 pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()> {
@@ -135,15 +134,12 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
         prompt: args.prompt,
     };
     let env = |key: &str| std::env::var(key).ok();
-    let cancel = CancellationToken::new();
-    let listener = tokio::spawn(cancel_on_signal(cancel.clone()));
-    let summary = with_store(settings, async |store| {
-        let policy = RetryPolicy::default();
-        run_checks(store, settings, &selection, &env, policy, &cancel).await
-    })
-    .await;
+    let app = App::open(settings.clone()).await?;
+    let listener = tokio::spawn(cancel_on_signal(app.shutdown().clone()));
+    let summary = service::check(&app, &selection, &env, RetryPolicy::default()).await;
     listener.abort();
-    let summary = summary??;
+    app.close().await;
+    let summary = summary?;
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
     } else {

@@ -199,6 +199,7 @@ async fn mentions_section(store: &Store, database: &Path) -> Result<String> {
     let summary = run_checks(
         store,
         &settings,
+        &crate::checks::client::http_client()?,
         &CheckSelection::default(),
         &no_env,
         RetryPolicy::default(),

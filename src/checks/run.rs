@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::client::{EngineClient, HttpClientError, Outcome, RetryPolicy, http_client};
+use super::client::{EngineClient, HttpClientError, Outcome, RetryPolicy};
 use super::engines::EngineKind;
 use super::engines::replay::{Recordings, ReplayError};
 use super::mentions::Matcher;
@@ -160,6 +160,7 @@ struct Job {
 pub async fn run_checks(
     store: &Store,
     settings: &Settings,
+    http: &reqwest::Client,
     selection: &CheckSelection,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
     policy: RetryPolicy,
@@ -171,7 +172,7 @@ pub async fn run_checks(
         settings.site(Some(site)).map_err(CheckError::Usage)?;
     }
     let prompts = select_prompts(store, settings, selection).await?;
-    let engines = prepare_engines(settings, selection, env, policy).await?;
+    let engines = prepare_engines(settings, http, selection, env, policy).await?;
     let matchers = site_matchers(settings);
     let planned: Vec<(Engine, Vec<Job>)> = engines
         .into_iter()
@@ -242,6 +243,7 @@ pub async fn run_checks(
 /// The selected engines with their keys read and clients built.
 async fn prepare_engines(
     settings: &Settings,
+    http: &reqwest::Client,
     selection: &CheckSelection,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
     policy: RetryPolicy,
@@ -274,8 +276,6 @@ async fn prepare_engines(
             missing.join(", ")
         )));
     }
-    // One HTTP client (one connection pool) for every HTTP engine of the run.
-    let mut http: Option<reqwest::Client> = None;
     let mut engines = Vec::with_capacity(selected.len());
     for config in selected {
         let asker = match config.kind {
@@ -284,14 +284,8 @@ async fn prepare_engines(
                 Asker::Replay(off_runtime(move || Recordings::load(&path)).await?)
             }
             _ => {
-                let client = match http.clone() {
-                    Some(client) => client,
-                    None => {
-                        let client = http_client()?;
-                        http = Some(client.clone());
-                        client
-                    }
-                };
+                // The caller's one client: every engine shares its connection pool.
+                let client = http.clone();
                 let key = config.api_key_env.as_deref().and_then(env);
                 Asker::Http(Box::new(EngineClient::new(
                     client,
@@ -596,13 +590,18 @@ mod tests {
 
     /// Compiles only if a run can be spawned on the runtime (a daemon's scheduler will).
     #[allow(dead_code)]
-    fn a_run_is_send(store: &Store, settings: &Settings, cancel: &CancellationToken) {
+    fn a_run_is_send(
+        store: &Store,
+        settings: &Settings,
+        http: &reqwest::Client,
+        cancel: &CancellationToken,
+    ) {
         fn send<T: Send>(_: &T) {}
         let env = |_: &str| None;
         let selection = CheckSelection::default();
         let policy = RetryPolicy::default();
         send(&run_checks(
-            store, settings, &selection, &env, policy, cancel,
+            store, settings, http, &selection, &env, policy, cancel,
         ));
     }
 }

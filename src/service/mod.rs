@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::checks::client::RetryPolicy;
+use crate::checks::run::{CheckError, CheckSelection, CheckSummary, run_checks};
 use crate::config::Settings;
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestError, IngestOptions, IngestSummary, Input};
@@ -39,8 +41,10 @@ pub enum ServiceError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     /// The HTTP client could not be built (no TLS roots, say).
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("{0}")]
     Http(String),
+    #[error(transparent)]
+    Check(#[from] CheckError),
 }
 
 impl HasKind for ServiceError {
@@ -51,6 +55,7 @@ impl HasKind for ServiceError {
             ServiceError::Store(err) => err.kind(),
             ServiceError::Ingest(err) => err.kind(),
             ServiceError::Http(_) => ErrorKind::Internal,
+            ServiceError::Check(err) => err.kind(),
         }
     }
 }
@@ -59,9 +64,7 @@ impl App {
     /// Opens the configured database (migrating it) and builds the shared HTTP client.
     pub async fn open(settings: Settings) -> Result<App, ServiceError> {
         let store = Store::connect(&settings.database_url).await?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("aivis/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = crate::checks::client::http_client()
             .map_err(|err| ServiceError::Http(err.to_string()))?;
         Ok(App {
             settings: Arc::new(settings),
@@ -169,4 +172,25 @@ pub async fn forget(
         }
     }
     Ok(app.store.forget_before(site, before).await?)
+}
+
+/// Runs the selected prompt checks (see [`run_checks`]) with the app's store, settings, HTTP
+/// client and shutdown token: cancelling [`App::shutdown`] stops the run, which is then closed
+/// as aborted with every answer already received stored. `env` reads the API keys.
+pub async fn check(
+    app: &App,
+    selection: &CheckSelection,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    policy: RetryPolicy,
+) -> Result<CheckSummary, ServiceError> {
+    Ok(run_checks(
+        &app.store,
+        &app.settings,
+        &app.http,
+        selection,
+        env,
+        policy,
+        &app.shutdown,
+    )
+    .await?)
 }
