@@ -32,13 +32,11 @@ use crate::store::{Store, StoreError};
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Opens the configured database, runs `work` on it and closes it again, whatever `work`
-/// returned (its result is handed back as is).
+/// Opens the [`App`], runs `work` on its store and closes it again, whatever `work` returned
+/// (its result is handed back as is): for the commands that read or write the store directly
+/// rather than through a `service` operation.
 async fn with_store<T>(settings: &Settings, work: impl AsyncFnOnce(&Store) -> T) -> Result<T> {
-    let store = Store::connect(&settings.database_url).await?;
-    let result = work(&store).await;
-    store.close().await;
-    Ok(result)
+    with_app(settings.clone(), async |app| work(app.store()).await).await
 }
 
 /// Opens the [`App`] (database, HTTP client), runs `work` with it and closes it again,

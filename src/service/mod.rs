@@ -23,7 +23,8 @@ use crate::store::{Forgotten, Store, StoreError};
 pub struct App {
     settings: Arc<Settings>,
     store: Store,
-    http: reqwest::Client,
+    /// Built on first use: most commands never call an engine.
+    http: Arc<std::sync::OnceLock<reqwest::Client>>,
     shutdown: CancellationToken,
 }
 
@@ -61,15 +62,14 @@ impl HasKind for ServiceError {
 }
 
 impl App {
-    /// Opens the configured database (migrating it) and builds the shared HTTP client.
+    /// Opens the configured database (migrating it). The shared HTTP client is built when it
+    /// is first needed.
     pub async fn open(settings: Settings) -> Result<App, ServiceError> {
         let store = Store::connect(&settings.database_url).await?;
-        let http = crate::checks::client::http_client()
-            .map_err(|err| ServiceError::Http(err.to_string()))?;
         Ok(App {
             settings: Arc::new(settings),
             store,
-            http,
+            http: Arc::default(),
             shutdown: CancellationToken::new(),
         })
     }
@@ -83,8 +83,13 @@ impl App {
     }
 
     /// The one HTTP client: clones share its connection pool; timeouts are set per request.
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+    pub fn http(&self) -> Result<&reqwest::Client, ServiceError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = crate::checks::client::http_client()
+            .map_err(|err| ServiceError::Http(err.to_string()))?;
+        Ok(self.http.get_or_init(|| client))
     }
 
     /// Cancelled when the process is asked to stop: operations stop starting new work.
@@ -186,7 +191,7 @@ pub async fn check(
     Ok(run_checks(
         &app.store,
         &app.settings,
-        &app.http,
+        app.http()?,
         selection,
         env,
         policy,

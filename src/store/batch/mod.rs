@@ -26,7 +26,6 @@ mod tests;
 
 use std::sync::Arc;
 
-use sqlx::any::AnyArguments;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::ingest::Checkpoint;
@@ -36,7 +35,7 @@ use crate::day::{day_number, parse_day};
 use crate::ingest::crawlers::PathBudget;
 use crate::ingest::sessionize::Changes;
 use failpoint::Point;
-use statements::{BatchRows, Cell};
+use statements::{BatchRows, Cell, arguments};
 
 /// Writes ingest batches to one database.
 pub struct BatchWriter {
@@ -156,18 +155,7 @@ async fn execute(
     sql: String,
     cells: &[Cell<'_>],
 ) -> Result<(), StoreError> {
-    use sqlx::Arguments;
-    let mut args = AnyArguments::default();
-    for cell in cells {
-        let added = match *cell {
-            Cell::Int(value) => args.add(value),
-            Cell::Text(text) => args.add(text),
-            Cell::Null => args.add(None::<String>),
-            Cell::NullInt => args.add(None::<i64>),
-        };
-        added.map_err(|e| StoreError::Sql(sqlx::Error::Encode(e)))?;
-    }
-    sqlx::query_with(AssertSqlSafe(sql), args)
+    sqlx::query_with(AssertSqlSafe(sql), arguments::<Any>(cells)?)
         .execute(&mut **tx)
         .await?;
     Ok(())

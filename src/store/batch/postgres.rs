@@ -6,11 +6,10 @@
 //! transaction. Conversions are few and stay INSERTs: a second COPY per batch stalled on TCP
 //! (its short end message waits for the server's delayed ACK, about 40 ms a batch).
 
-use sqlx::postgres::PgArguments;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction};
 
 use super::failpoint::{self, Point};
-use super::statements::{BatchRows, Cell, SESSION_COLUMNS};
+use super::statements::{BatchRows, Cell, SESSION_COLUMNS, arguments};
 use crate::ingest::sessionize::Changes;
 use crate::store::{Backend, Checkpoint, StoreError};
 
@@ -89,18 +88,7 @@ async fn execute(
     sql: String,
     cells: &[Cell<'_>],
 ) -> Result<(), StoreError> {
-    use sqlx::Arguments;
-    let mut args = PgArguments::default();
-    for cell in cells {
-        let added = match *cell {
-            Cell::Int(value) => args.add(value),
-            Cell::Text(text) => args.add(text),
-            Cell::Null => args.add(None::<String>),
-            Cell::NullInt => args.add(None::<i64>),
-        };
-        added.map_err(|e| StoreError::Sql(sqlx::Error::Encode(e)))?;
-    }
-    sqlx::query_with(AssertSqlSafe(sql), args)
+    sqlx::query_with(AssertSqlSafe(sql), arguments::<Postgres>(cells)?)
         .execute(&mut **tx)
         .await?;
     Ok(())

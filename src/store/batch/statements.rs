@@ -24,6 +24,31 @@ pub(super) enum Cell<'a> {
     NullInt,
 }
 
+/// The cells as arguments of database `DB`, for the writers that bind through sqlx.
+pub(super) fn arguments<'c, DB>(
+    cells: &[Cell<'c>],
+) -> Result<DB::Arguments, crate::store::StoreError>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'c, DB> + sqlx::Type<DB>,
+    &'c str: sqlx::Encode<'c, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'c, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'c, DB> + sqlx::Type<DB>,
+{
+    use sqlx::Arguments;
+    let mut args = DB::Arguments::default();
+    for cell in cells {
+        let added = match *cell {
+            Cell::Int(value) => args.add(value),
+            Cell::Text(text) => args.add(text),
+            Cell::Null => args.add(None::<String>),
+            Cell::NullInt => args.add(None::<i64>),
+        };
+        added.map_err(|e| crate::store::StoreError::Sql(sqlx::Error::Encode(e)))?;
+    }
+    Ok(args)
+}
+
 fn optional(text: &Option<String>) -> Cell<'_> {
     text.as_deref().map_or(Cell::Null, Cell::Text)
 }
