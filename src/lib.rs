@@ -34,3 +34,5 @@ pub mod ingest;
 pub mod report;
 pub mod service;
 pub mod store;
+#[cfg(test)]
+mod testing;

@@ -212,18 +212,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        /// 256 cases, or `PROPTEST_CASES`.
-        fn config() -> ProptestConfig {
-            let cases = std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(256);
-            ProptestConfig {
-                cases,
-                ..ProptestConfig::default()
-            }
-        }
-
         /// Lines of a batch: requests, near-requests, junk and blank lines.
         fn line() -> impl Strategy<Value = Vec<u8>> {
             prop_oneof![
@@ -243,7 +231,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
+            #![proptest_config(crate::testing::proptest_config())]
 
             /// Whatever comes in, one JSON answer per line comes out, in order: an answer for
             /// a request, an error naming its line for anything else.

@@ -513,18 +513,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        /// 256 cases, or `PROPTEST_CASES`.
-        fn config() -> ProptestConfig {
-            let cases = std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(256);
-            ProptestConfig {
-                cases,
-                ..ProptestConfig::default()
-            }
-        }
-
         /// Web URLs put together from the parts the fast path decides on, some of them parts
         /// it must leave to the url crate.
         fn web_url() -> impl Strategy<Value = String> {
@@ -568,7 +556,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
+            #![proptest_config(crate::testing::proptest_config())]
 
             /// Any text: no panic, and a host is what the type promises: lowercase (ASCII),
             /// without a trailing dot, within the DNS limit.
