@@ -21,7 +21,7 @@ use super::error::IngestError;
 pub use super::inputs::Input;
 use super::inputs::OpenInput;
 use super::pipeline::{FormatChoice, IngestSummary, Pipeline};
-use super::reader::{Batch, FIRST_SESSION_IDS, Reader, SessionIdSupply};
+use super::reader::{Batch, Reader, SessionIdSupply};
 use crate::config::SiteConfig;
 use crate::store::{BatchWriter, Lease, Store, StoreError};
 
@@ -156,12 +156,6 @@ async fn ingest_holding(
         options.salt_retention_days,
         latest,
     )?;
-    pipeline.add_session_ids(
-        store
-            .reserve_session_ids(FIRST_SESSION_IDS)
-            .await
-            .map_err(doing("reserving session ids"))?,
-    );
     if let Some(latest) = latest {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
         let since = latest - timeout - RESUME_SLACK_SECONDS;

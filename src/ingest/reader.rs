@@ -30,7 +30,7 @@ type Result<T> = std::result::Result<T, IngestError>;
 /// Session ids reserved by an ingest's first reservation; each later one reserves twice as
 /// many as the one before, up to [`MAX_SESSION_IDS_PER_RESERVATION`]. A short ingest (the
 /// daemon's every minute) leaves few unused ids behind; a long one reserves rarely.
-pub(super) const FIRST_SESSION_IDS: u32 = 256;
+const FIRST_SESSION_IDS: u32 = 256;
 const MAX_SESSION_IDS_PER_RESERVATION: u32 = 16_384;
 
 /// Reserved session ids, and the next reservation while it is under way: it is started when

@@ -120,18 +120,21 @@ pub struct HeldStats {
 #[derive(Debug, Default)]
 pub struct SessionIds {
     runs: std::collections::VecDeque<Range<i64>>,
+    /// Ids left in `runs` (asked before every line, so kept rather than summed).
+    left: u64,
 }
 
 impl SessionIds {
     pub fn add(&mut self, ids: Range<i64>) {
         if !ids.is_empty() {
+            self.left += (ids.end - ids.start) as u64;
             self.runs.push_back(ids);
         }
     }
 
     /// Ids left.
     pub fn left(&self) -> u64 {
-        self.runs.iter().map(|r| (r.end - r.start) as u64).sum()
+        self.left
     }
 
     fn take(&mut self) -> Option<i64> {
@@ -140,6 +143,7 @@ impl SessionIds {
         if run.is_empty() {
             self.runs.pop_front();
         }
+        self.left -= 1;
         Some(id)
     }
 }
