@@ -156,20 +156,16 @@ impl Store {
         let take = move |conn: &mut rusqlite::Connection| -> Result<(), StoreError> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let current = tx
-                .query_row(
-                    "SELECT pid, host, since, expires_at FROM leases WHERE name = ?1",
-                    [&name],
-                    |row| {
-                        Ok((
-                            LeaseHolder {
-                                pid: row.get(0)?,
-                                host: row.get(1)?,
-                                since: row.get(2)?,
-                            },
-                            row.get::<_, i64>(3)?,
-                        ))
-                    },
-                )
+                .query_row(SELECT_LEASE, [&name], |row| {
+                    Ok((
+                        LeaseHolder {
+                            pid: row.get(0)?,
+                            host: row.get(1)?,
+                            since: row.get(2)?,
+                        },
+                        row.get::<_, i64>(3)?,
+                    ))
+                })
                 .map(Some)
                 .or_else(|err| match err {
                     rusqlite::Error::QueryReturnedNoRows => Ok(None),
@@ -181,7 +177,7 @@ impl Store {
                 return Err(StoreError::LeaseHeld { name, holder });
             }
             tx.execute(
-                UPSERT_LEASE_SQLITE,
+                UPSERT_LEASE,
                 rusqlite::params![name, token, me.pid, me.host, me.since, expires_at],
             )?;
             tx.commit()?;
@@ -192,11 +188,10 @@ impl Store {
             // An in-memory database lives in this process only, on the pool's one connection.
             None => {
                 let mut tx = self.pool.begin().await?;
-                let row =
-                    sqlx::query("SELECT pid, host, since, expires_at FROM leases WHERE name = $1")
-                        .bind(&name_copy)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let row = sqlx::query(SELECT_LEASE)
+                    .bind(&name_copy)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 if let Some(row) = row {
                     let holder = LeaseHolder {
                         pid: row.try_get("pid")?,
@@ -228,52 +223,49 @@ impl Store {
     /// Pushes a SQLite lease's expiry forward; false when it is no longer ours.
     async fn renew_sqlite_lease(&self, name: &str, token: &str) -> Result<bool, StoreError> {
         let expires_at = now_unix() + TIME_TO_LIVE.as_secs() as i64;
-        let changed =
-            sqlx::query("UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3")
-                .bind(expires_at)
-                .bind(name)
-                .bind(token);
-        let changed = match &self.sqlite_writer {
-            Some(writer) => {
-                let (name, token) = (name.to_string(), token.to_string());
-                writer
-                    .run(move |conn| {
-                        Ok(conn.execute(
-                            "UPDATE leases SET expires_at = ?1 WHERE name = ?2 AND holder = ?3",
-                            rusqlite::params![expires_at, name, token],
-                        )? as u64)
-                    })
-                    .await?
-            }
-            None => changed.execute(&self.pool).await?.rows_affected(),
-        };
+        let changed = self
+            .write_lease_row(RENEW_LEASE, Some(expires_at), name, token)
+            .await?;
         Ok(changed > 0)
     }
 
     /// Deletes a lease's row if it is still ours.
     async fn drop_lease_row(&self, name: &str, token: &str) -> Result<(), StoreError> {
-        match &self.sqlite_writer {
-            Some(writer) => {
-                let (name, token) = (name.to_string(), token.to_string());
-                writer
-                    .run(move |conn| {
-                        conn.execute(
-                            "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
-                            [name, token],
-                        )?;
-                        Ok(())
-                    })
-                    .await
-            }
-            None => {
-                sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
-                    .bind(name)
-                    .bind(token)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
+        self.write_lease_row(DROP_LEASE, None, name, token).await?;
+        Ok(())
+    }
+
+    /// Runs `sql` (`$1` the time when given, then the name and the holder's token) on the
+    /// SQLite file's writer thread, or else on the pool; returns the rows changed.
+    async fn write_lease_row(
+        &self,
+        sql: &'static str,
+        time: Option<i64>,
+        name: &str,
+        token: &str,
+    ) -> Result<u64, StoreError> {
+        let (name, token) = (name.to_string(), token.to_string());
+        if let Some(writer) = &self.sqlite_writer {
+            return writer
+                .run(move |conn| {
+                    let changed = match time {
+                        Some(time) => conn.execute(sql, rusqlite::params![time, name, token])?,
+                        None => conn.execute(sql, rusqlite::params![name, token])?,
+                    };
+                    Ok(changed as u64)
+                })
+                .await;
         }
+        let mut query = sqlx::query(sql);
+        if let Some(time) = time {
+            query = query.bind(time);
+        }
+        Ok(query
+            .bind(name)
+            .bind(token)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }
 
@@ -375,15 +367,17 @@ fn lock_key(name: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
+// The statements use `$n` placeholders, which rusqlite binds in order as well.
 const UPSERT_LEASE: &str = "INSERT INTO leases (name, holder, pid, host, since, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
      pid = excluded.pid, host = excluded.host, since = excluded.since, \
      expires_at = excluded.expires_at";
 
-const UPSERT_LEASE_SQLITE: &str = "INSERT INTO leases (name, holder, pid, host, since, expires_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
-     pid = excluded.pid, host = excluded.host, since = excluded.since, \
-     expires_at = excluded.expires_at";
+const SELECT_LEASE: &str = "SELECT pid, host, since, expires_at FROM leases WHERE name = $1";
+
+const RENEW_LEASE: &str = "UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3";
+
+const DROP_LEASE: &str = "DELETE FROM leases WHERE name = $1 AND holder = $2";
 
 #[cfg(test)]
 mod tests {
