@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::checks::client::RetryPolicy;
+use crate::checks::client::{HttpClientError, RetryPolicy};
 use crate::checks::run::{CheckError, CheckSelection, CheckSummary, run_checks};
 use crate::config::Settings;
 use crate::error::{ErrorKind, HasKind};
@@ -42,8 +42,8 @@ pub enum ServiceError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     /// The HTTP client could not be built (no TLS roots, say).
-    #[error("{0}")]
-    Http(String),
+    #[error(transparent)]
+    Http(#[from] HttpClientError),
     #[error(transparent)]
     Check(#[from] CheckError),
 }
@@ -55,7 +55,7 @@ impl HasKind for ServiceError {
             ServiceError::NotFound(_) => ErrorKind::NotFound,
             ServiceError::Store(err) => err.kind(),
             ServiceError::Ingest(err) => err.kind(),
-            ServiceError::Http(_) => ErrorKind::Internal,
+            ServiceError::Http(err) => err.kind(),
             ServiceError::Check(err) => err.kind(),
         }
     }
@@ -87,8 +87,7 @@ impl App {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
-        let client = crate::checks::client::http_client()
-            .map_err(|err| ServiceError::Http(err.to_string()))?;
+        let client = crate::checks::client::http_client()?;
         Ok(self.http.get_or_init(|| client))
     }
 
