@@ -5,23 +5,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use aivis::demo::generate::{GroundTruth, TrafficSpec};
 use common::{TestDb, aivis, stderr, write_log};
-
-fn write_config(dir: &Path, database_url: &str) -> PathBuf {
-    let path = dir.join("aivis.toml");
-    let config = format!(
-        "database_url = \"{database_url}\"\n\
-         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
-         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n\
-         [[sites.goals]]\nname = \"newsletter\"\npath = \"^/newsletter/thanks\"\nkind = \"micro\"\n"
-    );
-    std::fs::write(&path, config).unwrap();
-    path
-}
 
 #[test]
 fn help_explains_every_command() {
@@ -85,7 +73,7 @@ fn missing_config_file_exits_2() {
 #[test]
 fn unreadable_log_file_exits_1_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), "sqlite://t.db");
+    common::write_acme_config(dir.path(), "sqlite://t.db");
     let out = aivis(dir.path(), &["ingest", "missing.log"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
@@ -97,7 +85,7 @@ fn unreadable_log_file_exits_1_naming_it() {
 #[test]
 fn a_log_whose_format_cannot_be_detected_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), "sqlite://t.db");
+    common::write_acme_config(dir.path(), "sqlite://t.db");
     std::fs::write(dir.path().join("notes.log"), "dear diary\ntoday nothing\n").unwrap();
     let out = aivis(dir.path(), &["ingest", "notes.log"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -111,7 +99,7 @@ fn a_log_whose_format_cannot_be_detected_exits_2() {
 #[test]
 fn bad_usage_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), "sqlite://t.db");
+    common::write_acme_config(dir.path(), "sqlite://t.db");
     let cases: &[&[&str]] = &[
         &["report", "conversions", "--from", "2026-02-30"],
         &["report", "conversions", "--by", "planet"],
@@ -178,7 +166,7 @@ fn truth_by_source(truth: &GroundTruth) -> BTreeMap<(String, String), (u64, u64)
 #[test]
 fn report_json_has_the_documented_keys_and_wilson_interval() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), "sqlite://r.db");
+    common::write_acme_config(dir.path(), "sqlite://r.db");
     let spec = TrafficSpec {
         sessions: 800,
         days: 7,
@@ -258,7 +246,7 @@ fn ingest_until_abort(dir: &Path, log: &Path, failpoint: &str) {
 
 async fn crash_and_resume(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &db.url);
+    common::write_acme_config(dir.path(), &db.url);
     let spec = TrafficSpec {
         sessions: 4_000,
         days: 14,
@@ -458,7 +446,7 @@ fn classify_answers_one_request_from_flags() {
 #[test]
 fn classify_batch_reads_ndjson_and_uses_the_site_hosts_and_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), "sqlite://unused.db");
+    let config = common::write_acme_config(dir.path(), "sqlite://unused.db");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str(
         "[[sites.source_rules]]\nhost = \"chat.newai.example\"\nchannel = \"ai_assistant\"\nsource = \"newai\"\n",
@@ -509,7 +497,7 @@ fn classify_batch_reads_ndjson_and_uses_the_site_hosts_and_rules() {
 #[test]
 fn prompts_check_and_mentions_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), "sqlite://checks.db");
+    let config = common::write_acme_config(dir.path(), "sqlite://checks.db");
     let answers = dir.path().join("answers.ndjson");
     std::fs::write(&answers, aivis::demo::checks::REPLAY_ANSWERS).unwrap();
     // An engine that fails every call, as a dead endpoint or a revoked key would.

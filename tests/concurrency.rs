@@ -205,27 +205,14 @@ async fn a_second_ingest_of_a_site_fails_at_once_and_the_first_stays_exact() {
     }
 }
 
-fn write_config(dir: &Path, database_url: &str) {
-    let config = format!(
-        "database_url = \"{database_url}\"\n\
-         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
-         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n"
-    );
-    std::fs::write(dir.join("aivis.toml"), config).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_second_ingest_process_exits_1_naming_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = write_log(dir.path(), "acme.log", &small_spec(15));
     for db in TestDb::both().await {
-        write_config(dir.path(), &db.url);
+        common::write_acme_config(dir.path(), &db.url);
         let pipe = fifo(dir.path(), &format!("{}.pipe", db.name));
-        let mut first = Command::new(env!("CARGO_BIN_EXE_aivis"))
-            .args(["ingest", pipe.to_str().unwrap()])
-            .current_dir(dir.path())
-            .env_remove("AIVIS_CONFIG")
-            .env_remove("AIVIS_DATABASE_URL")
+        let mut first = common::aivis_command(dir.path(), &["ingest", pipe.to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -23,15 +23,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
 
-fn write_config(dir: &Path, database_url: &str) {
-    let config = format!(
-        "database_url = \"{database_url}\"\n\
-         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
-         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n"
-    );
-    std::fs::write(dir.join("aivis.toml"), config).unwrap();
-}
-
 /// A directory the PostgreSQL server (another OS user) can write to, so that a file missing
 /// from it afterwards means the server did not write it.
 fn world_writable_dir() -> tempfile::TempDir {
@@ -43,7 +34,7 @@ fn world_writable_dir() -> tempfile::TempDir {
 
 /// Writes the config and ingests a small generated log through the binary.
 fn ingest(dir: &Path, url: &str) {
-    write_config(dir, url);
+    common::write_acme_config(dir, url);
     let (log, _) = write_log(dir, "access.log", &small_spec(11));
     let out = aivis(dir, &["ingest", log.to_str().unwrap()]);
     assert!(out.status.success(), "ingest: {}", text(&out.stderr));

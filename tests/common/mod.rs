@@ -254,6 +254,21 @@ pub fn aivis_command(dir: &Path, args: &[&str]) -> std::process::Command {
     command
 }
 
+/// Writes `dir/aivis.toml` for site acme (hosts `www.acme.test`, `acme.test`; goals
+/// `purchase`, macro, and `newsletter`, micro, as the generated logs have them) on
+/// `database_url`; returns its path.
+pub fn write_acme_config(dir: &Path, database_url: &str) -> PathBuf {
+    let path = dir.join("aivis.toml");
+    let config = format!(
+        "database_url = \"{database_url}\"\n\
+         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
+         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n\
+         [[sites.goals]]\nname = \"newsletter\"\npath = \"^/newsletter/thanks\"\nkind = \"micro\"\n"
+    );
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
 /// Runs `aivis args` in `dir` (see [`aivis_command`]) and returns what it did.
 pub fn aivis(dir: &Path, args: &[&str]) -> std::process::Output {
     aivis_command(dir, args).output().expect("run aivis")
