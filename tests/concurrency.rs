@@ -291,3 +291,40 @@ async fn text_with_tabs_backslashes_and_newlines_is_stored_the_same_on_both_back
     let all: String = stored[0].iter().flatten().cloned().collect();
     assert!(all.contains("\\N") && all.contains('€'), "{all:?}");
 }
+
+/// Session ids an ingest reserves are its own: two reservations never overlap, each holds at
+/// least the ids asked for, and a session inserted without an id (by hand, or by another
+/// writer) gets one that no reservation holds.
+#[tokio::test]
+async fn reserved_session_ids_are_never_handed_out_twice() {
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let first = store.reserve_session_ids(3000).await.unwrap();
+        let second = store.reserve_session_ids(1).await.unwrap();
+        let count =
+            |runs: &[std::ops::Range<i64>]| -> i64 { runs.iter().map(|r| r.end - r.start).sum() };
+        assert!(count(&first) >= 3000, "{}: {first:?}", db.name);
+        assert!(count(&second) >= 1, "{}: {second:?}", db.name);
+        store.close().await;
+        common::execute(
+            &db.url,
+            "INSERT INTO sessions (site, visitor_key, started_at, last_hit_at, day, channel, \
+             source, landing_path, pageviews, converted) \
+             VALUES ('acme', 'k', 0, 0, '1970-01-01', 'direct', 'direct', '/', 1, 0)",
+        )
+        .await;
+        let by_hand = number(&db.url, "SELECT MAX(id) FROM sessions").await;
+        let all: Vec<&std::ops::Range<i64>> = first.iter().chain(&second).collect();
+        for (i, a) in all.iter().enumerate() {
+            assert!(!a.contains(&by_hand), "{}: {by_hand} in {a:?}", db.name);
+            for b in &all[i + 1..] {
+                assert!(
+                    a.end <= b.start || b.end <= a.start,
+                    "{}: {a:?} {b:?}",
+                    db.name
+                );
+            }
+        }
+        db.drop_db().await;
+    }
+}

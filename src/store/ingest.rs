@@ -63,13 +63,22 @@ pub struct StoredSession {
 const RESERVE_SQLITE_IDS: &str =
     "UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = 'sessions' RETURNING seq";
 
-/// Sorted ids as runs of consecutive ids.
-fn runs(ids: &[i64]) -> Vec<std::ops::Range<i64>> {
+/// Reserves at least `$1` session ids as blocks of the sessions identity sequence: each
+/// `nextval` hands out the `size` ids from `first` on, `size` being the sequence's step (1024
+/// since migration 0008; 1 on a sequence someone reset, which still works, one id a call).
+const RESERVE_POSTGRES_IDS: &str = "WITH step AS (\
+     SELECT s.seqrelid AS sequence, s.seqincrement AS size FROM pg_sequence s \
+     WHERE s.seqrelid = pg_get_serial_sequence('sessions', 'id')::regclass) \
+     SELECT nextval(step.sequence) AS first, step.size AS size \
+     FROM step, generate_series(1, ($1 + step.size - 1) / step.size)";
+
+/// Blocks of ids, sorted by their start, as runs of consecutive ids.
+fn runs(blocks: Vec<std::ops::Range<i64>>) -> Vec<std::ops::Range<i64>> {
     let mut out: Vec<std::ops::Range<i64>> = Vec::new();
-    for &id in ids {
+    for block in blocks {
         match out.last_mut() {
-            Some(run) if run.end == id => run.end = id + 1,
-            _ => out.push(id..id + 1),
+            Some(run) if run.end == block.start => run.end = block.end,
+            _ => out.push(block),
         }
     }
     out
@@ -140,8 +149,10 @@ impl Store {
     /// Reserves `count` session ids from the database's own id generator, for one ingest to
     /// assign as it creates sessions: no other writer (nor a row inserted without an id) will
     /// get them. Ids an ingest reserves and does not use are simply never used.
-    /// PostgreSQL: values of the sessions identity sequence (usually one run). SQLite: a run
-    /// made by moving the table's AUTOINCREMENT counter forward, on the writer thread.
+    /// PostgreSQL: blocks of the sessions identity sequence, which steps 1024 at a time, so
+    /// a few `nextval` calls reserve thousands of ids (usually one run; at least `count` ids,
+    /// rounded up to whole blocks). SQLite: a run made by moving the table's AUTOINCREMENT
+    /// counter forward, on the writer thread.
     pub async fn reserve_session_ids(
         &self,
         count: u32,
@@ -149,19 +160,20 @@ impl Store {
         let count = i64::from(count.max(1));
         match (&self.sqlite_writer, self.backend) {
             (_, Backend::Postgres) => {
-                let rows = sqlx::query(
-                    "SELECT nextval(pg_get_serial_sequence('sessions', 'id')) AS id \
-                     FROM generate_series(1, $1)",
-                )
-                .bind(count)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut ids = rows
+                let rows = sqlx::query(RESERVE_POSTGRES_IDS)
+                    .bind(count)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut blocks = rows
                     .iter()
-                    .map(|row| row.try_get::<i64, _>("id"))
-                    .collect::<Result<Vec<_>, _>>()?;
-                ids.sort_unstable();
-                Ok(runs(&ids))
+                    .map(|row| {
+                        let first: i64 = row.try_get("first")?;
+                        let size: i64 = row.try_get("size")?;
+                        Ok(first..first + size)
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                blocks.sort_unstable_by_key(|block| block.start);
+                Ok(runs(blocks))
             }
             (Some(writer), Backend::Sqlite) => {
                 writer
