@@ -94,3 +94,32 @@ async fn rows_of_an_older_database_survive_and_ingest_continues_with_new_ids() {
         db.drop_db().await;
     }
 }
+
+/// An ingest starts by reading the goals of the sessions it may continue, and `forget` deletes
+/// conversions by session: both find a session's conversions through an index (the one of
+/// the unique `(session_id, goal)` pair), not by reading every conversion stored.
+#[tokio::test]
+async fn conversions_are_found_by_session_through_an_index() {
+    let db = TestDb::sqlite().await;
+    Store::connect(&db.url).await.unwrap().close().await;
+    let path = db.url.trim_start_matches("sqlite://");
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut plan = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT c.session_id, c.goal FROM conversions c \
+             WHERE c.session_id IN (SELECT id FROM sessions WHERE site = 'acme' \
+             ORDER BY last_hit_at DESC, id DESC LIMIT 10)",
+        )
+        .unwrap();
+    let details: Vec<String> = plan
+        .query_map([], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        details.iter().any(|d| d.starts_with("SEARCH c USING")
+            && d.contains("INDEX")
+            && d.contains("(session_id=?)")),
+        "{details:?}"
+    );
+}
