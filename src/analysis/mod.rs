@@ -1,5 +1,11 @@
-//! Pure statistics over counts: conversion rates and their Wilson score intervals.
+//! Pure statistics over counts: conversion rates and their Wilson score intervals
+//! ([`wilson`]), whether two rates differ ([`significance`]), the ratio of two rates with its
+//! interval ([`ratio`]) and the correction for testing many segments at once ([`multiple`]).
 //! No I/O; the report layer feeds it the counts that the SQL in `queries/` returns.
+
+pub mod multiple;
+pub mod ratio;
+pub mod significance;
 
 /// z for a two-sided 95% interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
