@@ -1,10 +1,12 @@
 //! Pure statistics over counts: conversion rates and their Wilson score intervals
 //! ([`wilson`]), whether two rates differ ([`significance`]), the ratio of two rates with its
-//! interval ([`ratio`]) and the correction for testing many segments at once ([`multiple`]).
+//! interval ([`ratio`]), the correction for testing many segments at once ([`multiple`]) and
+//! the shift detector built on them ([`shift`]).
 //! No I/O; the report layer feeds it the counts that the SQL in `queries/` returns.
 
 pub mod multiple;
 pub mod ratio;
+pub mod shift;
 pub mod significance;
 
 /// z for a two-sided 95% interval.

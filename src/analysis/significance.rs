@@ -194,7 +194,10 @@ mod tests {
         // Expected successes of the smaller row: 8 * 7 / 18 = 3.1 < 5.
         let few = difference(Counts::new(1, 8), Counts::new(6, 10)).unwrap();
         assert_eq!(few.test, Test::Fisher);
-        assert_eq!(few.p_value, fisher_exact(Counts::new(1, 8), Counts::new(6, 10)));
+        assert_eq!(
+            few.p_value,
+            fisher_exact(Counts::new(1, 8), Counts::new(6, 10))
+        );
         // 10 * 12 / 24 = 5: the z-test.
         let five = difference(Counts::new(1, 10), Counts::new(11, 14)).unwrap();
         assert_eq!(five.test, Test::ZTest);
