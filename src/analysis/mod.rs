@@ -1,13 +1,15 @@
 //! Pure statistics over counts: conversion rates and their Wilson score intervals
 //! ([`wilson`]), whether two rates differ ([`significance`]), the ratio of two rates with its
 //! interval ([`ratio`]), the correction for testing many segments at once ([`multiple`]) and
-//! the shift detector built on them ([`shift`]).
+//! the shift detector built on them ([`shift`]), and the windows a comparison looks at
+//! ([`windows`]).
 //! No I/O; the report layer feeds it the counts that the SQL in `queries/` returns.
 
 pub mod multiple;
 pub mod ratio;
 pub mod shift;
 pub mod significance;
+pub mod windows;
 
 /// z for a two-sided 95% interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
