@@ -2,9 +2,10 @@
 //! ([`wilson`]), whether two rates differ ([`significance`]), the ratio of two rates with its
 //! interval ([`ratio`]), the correction for testing many segments at once ([`multiple`]) and
 //! the shift detector built on them ([`shift`]), and the windows a comparison looks at
-//! ([`windows`]).
+//! ([`windows`]); [`compare`] puts them together for AI against search over two windows.
 //! No I/O; the report layer feeds it the counts that the SQL in `queries/` returns.
 
+pub mod compare;
 pub mod multiple;
 pub mod ratio;
 pub mod shift;

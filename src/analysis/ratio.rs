@@ -14,6 +14,10 @@ pub struct RateRatio {
     pub low: f64,
     /// Finite, also when `ratio` is None (the interval is computed with the correction).
     pub high: f64,
+    /// The natural log of the (corrected) ratio and its standard error, for comparing two
+    /// ratios ([`ratio_change_p`]).
+    pub log_ratio: f64,
+    pub log_standard_error: f64,
 }
 
 /// The ratio of `a`'s rate to `b`'s with its Katz log interval at `z`; None when either has no
@@ -46,7 +50,20 @@ pub fn rate_ratio(a: Counts, b: Counts, z: f64) -> Option<RateRatio> {
         ratio,
         low: (log_ratio - z * standard_error).exp(),
         high: (log_ratio + z * standard_error).exp(),
+        log_ratio,
+        log_standard_error: standard_error,
     })
+}
+
+/// The two-sided p-value that two independent ratios differ, from the difference of their
+/// logs over its standard error √(se₁² + se₂²) (Altman & Bland, "Interaction revisited: the
+/// difference between two estimates", BMJ 2003). 1 when neither has any spread.
+pub fn ratio_change_p(now: &RateRatio, before: &RateRatio) -> f64 {
+    let spread = now.log_standard_error.hypot(before.log_standard_error);
+    if spread == 0.0 || !spread.is_finite() {
+        return 1.0;
+    }
+    super::significance::normal_two_sided_p((now.log_ratio - before.log_ratio) / spread)
 }
 
 #[cfg(test)]
@@ -71,6 +88,25 @@ mod tests {
         assert!(close(r.ratio.unwrap(), 29.0 / 91.0));
         assert!(close(r.low, 0.211_778_595_816), "{r:?}");
         assert!(close(r.high, 0.479_546_965_005), "{r:?}");
+    }
+
+    #[test]
+    fn the_change_of_a_ratio_matches_altman_and_bland() {
+        // Altman & Bland (BMJ 2003, and its worked example in Heart): ln RR 0.765468 (SE
+        // 0.244637) for women against 0.746688 (SE 0.324736) for men; the ratio of the two
+        // relative risks is 1.02 (0.46 to 2.26): the difference of logs 0.01878 over its SE
+        // 0.406572, z = 0.0462, two-sided p = 0.9632.
+        let at = |log_ratio: f64, log_standard_error: f64| RateRatio {
+            ratio: Some(log_ratio.exp()),
+            low: 0.0,
+            high: 0.0,
+            log_ratio,
+            log_standard_error,
+        };
+        let p = ratio_change_p(&at(0.765_468, 0.244_637), &at(0.746_688, 0.324_736));
+        assert!((p - 0.963_16).abs() < 1e-4, "{p}");
+        let same = at(0.5, 0.0);
+        assert_eq!(ratio_change_p(&same, &same), 1.0);
     }
 
     #[test]
