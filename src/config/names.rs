@@ -381,6 +381,33 @@ mod tests {
     }
 
     #[test]
+    fn unknown_names_are_not_found_and_carry_the_known_ones() {
+        let settings = settings();
+        let err = check_site(&settings, "acmee", &stored(&["acme", "old"])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            err,
+            UnknownName::Site {
+                name: "acmee".into(),
+                configured: stored(&["acme", "globex"]),
+                stored: stored(&["old"]),
+                config: Some(Path::new("aivis.toml").into()),
+            }
+        );
+        let configured = unknown_configured_site(&settings, "acmee");
+        assert_eq!(configured.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            configured.to_string(),
+            "aivis.toml: no site named \"acmee\" (configured: acme, globex)"
+        );
+        assert_eq!(
+            unknown_configured_site(&Settings::default(), "acme").to_string(),
+            "(no config file): no site named \"acme\" (configured: none)"
+        );
+        assert_eq!(unknown_prompt(1, None, &[]).kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
     fn engines_are_the_configured_ones() {
         assert_eq!(check_engine(&["gpt", "claude"], "gpt"), Ok(()));
         assert_eq!(
