@@ -1,8 +1,8 @@
 //! aivis: where AI assistants send a site traffic, and whether it converts.
 //!
 //! Layout (ARCHITECTURE.md has the data flow and the decisions behind it):
-//! - [`cli`]: the command-line definitions only. [`app`]: runs each command (settings → store →
-//!   library → print) and maps the command line's values to the library's types.
+//! - [`cli`]: the command-line definitions only. [`app`]: runs each command (arguments → a
+//!   [`service`] operation → print), mapping the command line's values to the library's types.
 //! - [`config`]: one `Settings` from defaults, the TOML file and `AIVIS_*` variables.
 //! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
 //! - [`ingest`]: log parsers, the sessionizer and its set-aside filter, AI crawler tallies (pure);
@@ -14,7 +14,8 @@
 //! - [`report`]: the query library (`queries/*.sql`), the statement check for analyst SQL, and
 //!   table/CSV/JSON output.
 //! - [`service`]: the [`service::App`] a process shares (settings, store, HTTP client, shutdown
-//!   token) and the operations every front end calls with it.
+//!   token) and the operations every front end calls with it (ingest, forget, check, report,
+//!   query, prompts, rescore).
 //! - [`demo`]: the sample-traffic generator with ground truth, its log files and the demo
 //!   database file (running `aivis demo` is `app`'s).
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.

@@ -6,61 +6,29 @@
 use anyhow::{Context, Result};
 use tokio_util::sync::CancellationToken;
 
-use super::{UsageError, print_out, with_store};
+use super::{print_out, with_app};
 use crate::checks::client::RetryPolicy;
-use crate::checks::prompts::{NewPrompt, check_engines, clean_tags, clean_text, read_csv};
-use crate::checks::run::{CheckSelection, CheckSummary, RunStatus, rescore as rescore_all};
+use crate::checks::run::{CheckSelection, CheckSummary, RunStatus};
 use crate::cli::{CheckArgs, PromptAddArgs, PromptsCommand, RescoreArgs};
-use crate::config::{Settings, SiteConfig, names};
-use crate::day::now_unix;
+use crate::config::Settings;
 use crate::report::table::{Table, Value};
-use crate::service::{self, App};
-use crate::store::{Added, PromptRow, StoreError};
+use crate::service::{self, AddPrompt, App};
+use crate::store::PromptRow;
 
-pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()> {
+pub async fn prompts(settings: Settings, command: PromptsCommand) -> Result<()> {
     match command {
-        PromptsCommand::Add(args) => add(settings, &args).await,
+        PromptsCommand::Add(args) => add(settings, args).await,
         PromptsCommand::List(args) => {
-            let prompts = with_store(settings, async |store| -> Result<Vec<PromptRow>> {
-                if let Some(site) = &args.site {
-                    let stored = store.stored_sites().await?;
-                    names::check_site(settings, site, &stored).map_err(UsageError)?;
-                }
-                Ok(store.prompts(args.site.as_deref(), args.all).await?)
+            let site = args.site.as_deref();
+            let prompts = with_app(settings, async |app| {
+                service::list_prompts(app, site, args.all).await
             })
             .await??;
-            let table = Table {
-                columns: ["id", "site", "text", "tags", "engines", "active"]
-                    .map(String::from)
-                    .to_vec(),
-                rows: prompts
-                    .into_iter()
-                    .map(|p| {
-                        vec![
-                            Value::Int(p.id),
-                            Value::Text(p.site),
-                            Value::Text(p.text),
-                            Value::Text(p.tags.join(";")),
-                            Value::Text(p.engines.join(";")),
-                            Value::Int(i64::from(p.active)),
-                        ]
-                    })
-                    .collect(),
-            };
-            print_out(&table.render(args.format.into()))
+            print_out(&prompt_table(prompts).render(args.format.into()))
         }
         PromptsCommand::Remove(args) => {
-            with_store(settings, async |store| -> Result<()> {
-                if store.remove_prompt(args.id).await? {
-                    return Ok(());
-                }
-                let active: Vec<i64> = store
-                    .prompts(None, false)
-                    .await?
-                    .iter()
-                    .map(|p| p.id)
-                    .collect();
-                Err(UsageError(names::unknown_prompt(args.id, None, &active)).into())
+            with_app(settings, async |app| {
+                service::remove_prompt(app, args.id).await
             })
             .await??;
             print_out(&format!(
@@ -69,62 +37,66 @@ pub async fn prompts(settings: &Settings, command: PromptsCommand) -> Result<()>
             ))
         }
         PromptsCommand::Import(args) => {
-            let site = settings.site(args.site.as_deref()).map_err(UsageError)?;
             let bytes = std::fs::read(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
-            // Every row is checked before the first is stored: a bad file imports nothing.
-            let prompts = read_csv(&bytes, &engine_names(settings))
-                .map_err(|err| UsageError(format!("{}: {err}", args.file.display())))?;
-            let counts = with_store(settings, async |store| {
-                let mut counts = [0u64; 3];
-                for prompt in &prompts {
-                    match store.add_prompt(&site.name, prompt, now_unix()).await? {
-                        Added::New(_) => counts[0] += 1,
-                        Added::Reactivated(_) => counts[1] += 1,
-                        Added::Duplicate(_) => counts[2] += 1,
-                    }
-                }
-                Ok::<_, StoreError>(counts)
+            let site = args.site.as_deref();
+            let imported = with_app(settings, async |app| {
+                service::import_prompts(app, site, &bytes).await
             })
-            .await??;
+            .await?
+            .with_context(|| args.file.display().to_string())?;
             print_out(&format!(
                 "{}: {} added, {} re-activated, {} already tracked (skipped)\n",
                 args.file.display(),
-                counts[0],
-                counts[1],
-                counts[2]
+                imported.added,
+                imported.reactivated,
+                imported.duplicates
             ))
         }
     }
 }
 
-async fn add(settings: &Settings, args: &PromptAddArgs) -> Result<()> {
-    let site: &SiteConfig = settings.site(args.site.as_deref()).map_err(UsageError)?;
-    let prompt = NewPrompt {
-        text: clean_text(&args.text).map_err(|e| UsageError(e.to_string()))?,
-        tags: clean_tags(&args.tags).map_err(|e| UsageError(e.to_string()))?,
-        engines: check_engines(&args.engines, &engine_names(settings))
-            .map_err(|e| UsageError(e.to_string()))?,
-    };
-    let added = with_store(settings, async |store| {
-        store.add_prompt(&site.name, &prompt, now_unix()).await
-    })
-    .await?;
-    match added? {
-        Added::New(id) => print_out(&format!("added prompt {id} for {}\n", site.name)),
-        Added::Reactivated(id) => print_out(&format!(
-            "prompt {id} was removed earlier; it is tracked again\n"
-        )),
-        Added::Duplicate(id) => Err(UsageError(format!(
-            "prompt {id} of site {} already asks this: {:?}",
-            site.name, prompt.text
-        ))
-        .into()),
+/// The prompts as the table `aivis prompts list` prints.
+fn prompt_table(prompts: Vec<PromptRow>) -> Table {
+    Table {
+        columns: ["id", "site", "text", "tags", "engines", "active"]
+            .map(String::from)
+            .to_vec(),
+        rows: prompts
+            .into_iter()
+            .map(|p| {
+                vec![
+                    Value::Int(p.id),
+                    Value::Text(p.site),
+                    Value::Text(p.text),
+                    Value::Text(p.tags.join(";")),
+                    Value::Text(p.engines.join(";")),
+                    Value::Int(i64::from(p.active)),
+                ]
+            })
+            .collect(),
     }
 }
 
-fn engine_names(settings: &Settings) -> Vec<&str> {
-    settings.engines.iter().map(|e| e.name.as_str()).collect()
+async fn add(settings: Settings, args: PromptAddArgs) -> Result<()> {
+    let request = AddPrompt {
+        site: args.site,
+        text: args.text,
+        tags: args.tags,
+        engines: args.engines,
+    };
+    let added = with_app(settings, async |app| {
+        service::add_prompt(app, request).await
+    })
+    .await??;
+    if added.reactivated {
+        print_out(&format!(
+            "prompt {} was removed earlier; it is tracked again\n",
+            added.id
+        ))
+    } else {
+        print_out(&format!("added prompt {} for {}\n", added.id, added.site))
+    }
 }
 
 pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
@@ -246,11 +218,9 @@ fn describe(summary: &CheckSummary) -> String {
     out
 }
 
-pub async fn rescore(settings: &Settings, args: &RescoreArgs) -> Result<()> {
-    let count = with_store(settings, async |store| {
-        rescore_all(store, settings, args.site.as_deref()).await
-    })
-    .await??;
+pub async fn rescore(settings: Settings, args: &RescoreArgs) -> Result<()> {
+    let site = args.site.as_deref();
+    let count = with_app(settings, async |app| service::rescore(app, site).await).await??;
     print_out(&format!("re-scored {count} answers\n"))
 }
 

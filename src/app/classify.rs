@@ -23,7 +23,7 @@ pub fn run(config_path: Option<&Path>, args: &ClassifyArgs) -> Result<()> {
         Some(name) => {
             let env = |key: &str| std::env::var(key).ok();
             let settings = config::load(config_path, &env)?;
-            let mut site = settings.site(Some(name)).map_err(UsageError)?.clone();
+            let mut site = settings.site(Some(name))?.clone();
             site.internal_hosts.extend(args.hosts.iter().cloned());
             site.classifier()
                 .map_err(|(key, message)| UsageError(format!("site {name:?}: {key}: {message}")))?

@@ -1,6 +1,8 @@
-//! Runs the CLI's commands: loads settings, opens the store, calls into the library and prints.
-//! Errors that are the user's to fix (bad flags, bad config) become [`UsageError`] so that
-//! `main` can exit with code 2; everything else exits with 1.
+//! Runs the CLI's commands: loads settings, maps the arguments to a `service` operation's
+//! request (reading the files and stdin named on the command line), opens the [`App`], calls
+//! the operation and prints. Every error maps to an exit code through its kind ([`exit_code`]):
+//! 2 for the caller's mistakes and unknown names, 1 for the rest. [`UsageError`] is only for
+//! mistakes in the command line itself that never reach the library.
 
 mod checks;
 mod classify;
@@ -16,7 +18,7 @@ use anyhow::{Context, Result};
 
 use crate::checks::run::CheckError;
 use crate::cli::{Cli, Command, ForgetArgs, IngestArgs, InitArgs, LogFormatArg, QueryArgs};
-use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings};
+use crate::config::{self, ConfigError, EXAMPLE_CONFIG, Settings, SiteError, UnknownName};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::parse::LogFormat;
 use crate::ingest::{
@@ -24,20 +26,14 @@ use crate::ingest::{
 };
 use crate::report::ReportError;
 use crate::report::library::{LIBRARY, QueryFile};
-use crate::service::{self, App, IngestRequest, ServiceError};
-use crate::store::{Store, StoreError};
+use crate::service::{self, App, IngestRequest, QueryRequest, QuerySource, ServiceError};
+use crate::store::StoreError;
 
-/// A mistake in how aivis was called or configured (exit code 2).
+/// A mistake in the command line itself that never reaches the library (exit code 2): a
+/// missing argument, a `--param` without `=`, a file `init` would overwrite.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
-
-/// Opens the [`App`], runs `work` on its store and closes it again, whatever `work` returned
-/// (its result is handed back as is): for the commands that read or write the store directly
-/// rather than through a `service` operation.
-async fn with_store<T>(settings: &Settings, work: impl AsyncFnOnce(&Store) -> T) -> Result<T> {
-    with_app(settings.clone(), async |app| work(app.store()).await).await
-}
 
 /// Opens the [`App`] (database, HTTP client), runs `work` with it and closes it again,
 /// whatever `work` returned (its result is handed back as is).
@@ -65,33 +61,30 @@ pub fn describe_error(err: &anyhow::Error) -> String {
     text
 }
 
-/// The kind of an error: that of the first cause in its chain that knows its kind (usage
-/// and config mistakes are `Usage`); `Internal` when none does.
+/// The kind of an error: that of the first cause in its chain that knows its kind (a
+/// [`UsageError`] is `Usage`); `Internal` when none does.
 pub fn error_kind(err: &anyhow::Error) -> ErrorKind {
-    for cause in err.chain() {
-        if cause.is::<UsageError>() || cause.is::<ConfigError>() {
-            return ErrorKind::Usage;
-        }
-        if let Some(report) = cause.downcast_ref::<ReportError>() {
-            if matches!(report, ReportError::Usage(_)) {
-                return ErrorKind::Usage;
-            }
-            continue;
-        }
-        if let Some(service) = cause.downcast_ref::<ServiceError>() {
-            return service.kind();
-        }
-        if let Some(check) = cause.downcast_ref::<CheckError>() {
-            return check.kind();
-        }
-        if let Some(ingest) = cause.downcast_ref::<IngestError>() {
-            return ingest.kind();
-        }
-        if let Some(store) = cause.downcast_ref::<StoreError>() {
-            return store.kind();
-        }
+    err.chain().find_map(kind_of).unwrap_or(ErrorKind::Internal)
+}
+
+/// The kind of one cause, when it is one of the error types that know theirs.
+fn kind_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
+    fn kind<E: HasKind + std::error::Error + 'static>(
+        cause: &(dyn std::error::Error + 'static),
+    ) -> Option<ErrorKind> {
+        cause.downcast_ref::<E>().map(HasKind::kind)
     }
-    ErrorKind::Internal
+    if cause.is::<UsageError>() {
+        return Some(ErrorKind::Usage);
+    }
+    kind::<ServiceError>(cause)
+        .or_else(|| kind::<ConfigError>(cause))
+        .or_else(|| kind::<SiteError>(cause))
+        .or_else(|| kind::<UnknownName>(cause))
+        .or_else(|| kind::<ReportError>(cause))
+        .or_else(|| kind::<CheckError>(cause))
+        .or_else(|| kind::<IngestError>(cause))
+        .or_else(|| kind::<StoreError>(cause))
 }
 
 /// Exit code for an error: 2 for usage and config mistakes (and unknown names), 1 for the
@@ -111,16 +104,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Report(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
-            report::run(&settings, args.report).await
+            report::run(settings, args.report).await
         }
-        Command::Query(args) => {
-            let settings = config::load(cli.config.as_deref(), &env)?;
-            query(&settings, &args).await
-        }
+        Command::Query(args) => query(cli.config.as_deref(), &args).await,
         Command::Classify(args) => classify::run(cli.config.as_deref(), &args),
         Command::Prompts(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
-            checks::prompts(&settings, command).await
+            checks::prompts(settings, command).await
         }
         Command::Check(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
@@ -128,7 +118,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Rescore(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
-            checks::rescore(&settings, &args).await
+            checks::rescore(settings, &args).await
         }
         Command::Forget(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
@@ -299,43 +289,49 @@ pub fn describe_summary(summary: &IngestSummary) -> String {
     out
 }
 
-async fn query(settings: &Settings, args: &QueryArgs) -> Result<()> {
+/// `aivis query`: lists the library, or runs a library query or a `.sql` file (read here)
+/// through [`service::query`].
+async fn query(config_path: Option<&Path>, args: &QueryArgs) -> Result<()> {
     if args.list {
-        let mut out = String::new();
-        for (name, text) in LIBRARY {
-            let file = QueryFile::parse(name, text);
-            out.push_str(&format!(
-                "{name}\n  {}\n  params: {}\n",
-                file.summary(),
-                if file.params.is_empty() {
-                    "none".to_string()
-                } else {
-                    file.params.join(", ")
-                }
-            ));
-        }
-        return print_out(&out);
+        return print_out(&describe_library());
     }
     let Some(name) = args.query.as_deref() else {
         return Err(UsageError("name a query or pass --list".into()).into());
     };
-    let file = load_query(name)?;
-    let params = parse_params(&args.params)?;
-    let library = QueryFile::named(name).is_some();
-    let timeout = std::time::Duration::from_secs(args.timeout);
-    let table = with_store(settings, async |store| {
-        if library {
-            report::check_query_params(store, settings, &file, &params).await?;
-        }
-        crate::report::run_file_within(store, &file, &params, timeout).await
-    })
-    .await??;
+    let request = QueryRequest {
+        source: query_source(name)?,
+        params: parse_params(&args.params)?,
+        timeout: std::time::Duration::from_secs(args.timeout),
+    };
+    let env = |key: &str| std::env::var(key).ok();
+    let settings = config::load(config_path, &env)?;
+    let table = with_app(settings, async |app| service::query(app, request).await).await??;
     report::print_table(&table, args.format)
 }
 
-fn load_query(name: &str) -> Result<QueryFile> {
-    if let Some(file) = QueryFile::named(name) {
-        return Ok(file);
+/// The library's queries, each with its summary and parameters, for `aivis query --list`.
+fn describe_library() -> String {
+    let mut out = String::new();
+    for (name, text) in LIBRARY {
+        let file = QueryFile::parse(name, text);
+        out.push_str(&format!(
+            "{name}\n  {}\n  params: {}\n",
+            file.summary(),
+            if file.params.is_empty() {
+                "none".to_string()
+            } else {
+                file.params.join(", ")
+            }
+        ));
+    }
+    out
+}
+
+/// A library query by name, else a `.sql` file (or any existing file) read as the query;
+/// a name that is neither is left to the service, which names the library.
+fn query_source(name: &str) -> Result<QuerySource> {
+    if QueryFile::named(name).is_some() {
+        return Ok(QuerySource::Library(name.to_string()));
     }
     let path = Path::new(name);
     if path.extension().is_some_and(|e| e == "sql") || path.exists() {
@@ -345,14 +341,9 @@ fn load_query(name: &str) -> Result<QueryFile> {
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
-        return Ok(QueryFile::parse(&stem, &text));
+        return Ok(QuerySource::Sql { name: stem, text });
     }
-    let names: Vec<&str> = LIBRARY.iter().map(|(n, _)| *n).collect();
-    Err(UsageError(format!(
-        "no library query named {name:?} and no such .sql file; library: {}",
-        names.join(", ")
-    ))
-    .into())
+    Ok(QuerySource::Library(name.to_string()))
 }
 
 fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, UsageError> {
@@ -410,5 +401,21 @@ mod tests {
         assert_eq!(exit_code(&err), 2);
         let err = anyhow::anyhow!("io");
         assert_eq!(exit_code(&err), 1);
+    }
+
+    #[test]
+    fn library_errors_exit_by_their_kind_under_context() {
+        let unknown = crate::config::names::unknown_prompt(9, None, &[1]);
+        let err = anyhow::Error::new(ServiceError::from(unknown)).context("aivis prompts");
+        assert_eq!(error_kind(&err), ErrorKind::NotFound);
+        assert_eq!(exit_code(&err), 2);
+        let refused = ReportError::Usage("not a SELECT".into());
+        assert_eq!(exit_code(&anyhow::Error::new(refused)), 2);
+        let slow = ReportError::Store(StoreError::Timeout { seconds: 5 });
+        let err = anyhow::Error::new(ServiceError::from(slow));
+        assert_eq!(error_kind(&err), ErrorKind::Unavailable);
+        assert_eq!(exit_code(&err), 1);
+        let site = Settings::default().site(None).unwrap_err();
+        assert_eq!(exit_code(&anyhow::Error::new(site)), 2);
     }
 }

@@ -32,13 +32,16 @@ pub enum PromptError {
     #[error("at most {MAX_TAGS} tags per prompt")]
     TooManyTags,
     /// An engine that is not configured; the message lists the configured ones.
-    #[error("{0}")]
-    UnknownEngine(String),
+    #[error(transparent)]
+    UnknownEngine(#[from] crate::config::UnknownName),
 }
 
 impl HasKind for PromptError {
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Usage
+        match self {
+            PromptError::UnknownEngine(err) => err.kind(),
+            _ => ErrorKind::Usage,
+        }
     }
 }
 
@@ -133,7 +136,7 @@ pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, PromptError> {
 pub fn check_engines(engines: &[String], known: &[&str]) -> Result<Vec<String>, PromptError> {
     let mut checked: Vec<String> = Vec::new();
     for engine in engines.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-        crate::config::names::check_engine(known, engine).map_err(PromptError::UnknownEngine)?;
+        crate::config::names::check_engine(known, engine)?;
         if !checked.iter().any(|e| e == engine) {
             checked.push(engine.to_string());
         }

@@ -27,7 +27,7 @@ use super::engines::EngineKind;
 use super::engines::replay::{Recordings, ReplayError};
 use super::mentions::Matcher;
 use super::off_runtime;
-use crate::config::{EngineConfig, Settings, names};
+use crate::config::{EngineConfig, Settings, SiteError, UnknownName, names};
 use crate::day::now_unix;
 use crate::error::{ErrorKind, HasKind};
 use crate::store::{NewAnswer, PromptRow, Store, StoreError};
@@ -81,6 +81,12 @@ pub enum CheckError {
     /// The user's to fix: unknown names, missing keys, nothing to check.
     #[error("{0}")]
     Usage(String),
+    /// The selected site is not configured (or none was named among several).
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    /// A selected engine or prompt is not configured or not active.
+    #[error(transparent)]
+    Name(#[from] UnknownName),
     #[error(transparent)]
     Replay(#[from] ReplayError),
     #[error(transparent)]
@@ -97,6 +103,8 @@ impl HasKind for CheckError {
     fn kind(&self) -> ErrorKind {
         match self {
             CheckError::Usage(_) => ErrorKind::Usage,
+            CheckError::Site(err) => err.kind(),
+            CheckError::Name(err) => err.kind(),
             CheckError::Replay(err) => err.kind(),
             CheckError::HttpClient(err) => err.kind(),
             CheckError::Store(err) => err.kind(),
@@ -169,7 +177,7 @@ pub async fn run_checks(
     let started = Instant::now();
     // The names typed first (site, prompt, engine), then the keys: a typo is named as such.
     if let Some(site) = &selection.site {
-        settings.site(Some(site)).map_err(CheckError::Usage)?;
+        settings.site(Some(site))?;
     }
     let prompts = select_prompts(store, settings, selection).await?;
     let engines = prepare_engines(settings, http, selection, env, policy).await?;
@@ -254,15 +262,16 @@ async fn prepare_engines(
         .filter(|e| selection.engine.as_ref().is_none_or(|name| &e.name == name))
         .collect();
     if selected.is_empty() {
-        let message = match &selection.engine {
+        return Err(match &selection.engine {
             Some(name) => {
                 let configured: Vec<&str> =
                     settings.engines.iter().map(|e| e.name.as_str()).collect();
-                names::unknown_engine(&configured, name)
+                names::unknown_engine(&configured, name).into()
             }
-            None => "no [[engines]] configured; see `aivis init` for an example".to_string(),
-        };
-        return Err(CheckError::Usage(message));
+            None => CheckError::Usage(
+                "no [[engines]] configured; see `aivis init` for an example".to_string(),
+            ),
+        });
     }
     let missing: Vec<String> = selected
         .iter()
@@ -316,7 +325,7 @@ async fn select_prompts(
         if !prompts.iter().any(|p| p.id == id) {
             let active: Vec<i64> = prompts.iter().map(|p| p.id).collect();
             let site = selection.site.as_deref();
-            return Err(CheckError::Usage(names::unknown_prompt(id, site, &active)));
+            return Err(names::unknown_prompt(id, site, &active).into());
         }
         prompts.retain(|p| p.id == id);
     }
@@ -528,7 +537,7 @@ pub async fn rescore(
     site: Option<&str>,
 ) -> Result<u64, CheckError> {
     if let Some(site) = site {
-        settings.site(Some(site)).map_err(CheckError::Usage)?;
+        settings.site(Some(site))?;
     }
     let matchers = Arc::new(site_matchers(settings));
     let mut count = 0;

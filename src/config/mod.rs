@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::{ErrorKind, HasKind};
+pub use names::UnknownName;
+
 /// The database used when neither the config file nor `AIVIS_DATABASE_URL` names one.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://aivis.db";
 /// Config file looked for in the working directory when no path is given.
@@ -53,9 +56,28 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
-    /// An `AIVIS_*` environment variable holds a bad value.
-    #[error("environment variable {key}: {message}")]
-    Env { key: String, message: String },
+    /// `database_url` in the file names a database aivis cannot open.
+    #[error("config file {path}: database_url: {source}")]
+    DatabaseUrl {
+        path: PathBuf,
+        source: UnsupportedDatabaseUrl,
+    },
+    /// `AIVIS_DATABASE_URL` names a database aivis cannot open.
+    #[error("environment variable AIVIS_DATABASE_URL: {0}")]
+    EnvDatabaseUrl(#[source] UnsupportedDatabaseUrl),
+}
+
+impl HasKind for ConfigError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
+    }
+}
+
+/// A database URL of no backend aivis has (the URL with its password hidden).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{url:?} must start with sqlite:, postgres:// or postgresql://")]
+pub struct UnsupportedDatabaseUrl {
+    pub url: String,
 }
 
 /// Everything aivis reads from its config file and environment.
@@ -162,25 +184,21 @@ pub fn load(
         None => Settings::default(),
     };
     if let Some(url) = env("AIVIS_DATABASE_URL").filter(|u| !u.is_empty()) {
-        check_database_url(&url).map_err(|message| ConfigError::Env {
-            key: "AIVIS_DATABASE_URL".into(),
-            message,
-        })?;
+        check_database_url(&url).map_err(ConfigError::EnvDatabaseUrl)?;
         settings.database_url = url;
     }
     Ok(settings)
 }
 
 /// A database URL aivis can open, or why not.
-fn check_database_url(url: &str) -> Result<(), String> {
+pub fn check_database_url(url: &str) -> Result<(), UnsupportedDatabaseUrl> {
     let known = ["sqlite:", "postgres://", "postgresql://"];
     if known.iter().any(|prefix| url.starts_with(prefix)) {
         Ok(())
     } else {
-        Err(format!(
-            "{:?} must start with sqlite:, postgres:// or postgresql://",
-            redact_url(url)
-        ))
+        Err(UnsupportedDatabaseUrl {
+            url: redact_url(url),
+        })
     }
 }
 
@@ -238,8 +256,10 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
         key,
         message,
     };
-    check_database_url(&settings.database_url)
-        .map_err(|message| invalid("database_url".into(), message))?;
+    check_database_url(&settings.database_url).map_err(|source| ConfigError::DatabaseUrl {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if settings.salt_retention_days == 0 || settings.salt_retention_days > 3650 {
         return Err(invalid(
             "salt_retention_days".into(),
@@ -277,33 +297,46 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
 
 impl Settings {
     /// The named site, or the only site when `name` is None.
-    pub fn site(&self, name: Option<&str>) -> Result<&SiteConfig, String> {
-        let where_ = self
-            .source
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "(no config file)".into());
+    pub fn site(&self, name: Option<&str>) -> Result<&SiteConfig, SiteError> {
+        let config = names::config_path(self);
         match name {
-            Some(name) => self.sites.iter().find(|s| s.name == name).ok_or_else(|| {
-                let known: Vec<&str> = self.sites.iter().map(|s| s.name.as_str()).collect();
-                format!(
-                    "{where_}: no site named {name:?} (configured: {})",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                )
-            }),
+            Some(name) => self
+                .sites
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| names::unknown_configured_site(self, name).into()),
             None => match self.sites.as_slice() {
                 [only] => Ok(only),
-                [] => Err(format!(
-                    "{where_}: no [[sites]] configured; run `aivis init` to write an example config"
-                )),
-                _ => Err(format!(
-                    "{where_}: several sites are configured; choose one with --site"
-                )),
+                [] => Err(SiteError::NoneConfigured { config }),
+                _ => Err(SiteError::Several { config }),
             },
+        }
+    }
+}
+
+/// Why [`Settings::site`] found no site: none or several configured and none named (the
+/// caller's to fix: usage), or the named one is not configured (not found).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SiteError {
+    #[error(
+        "{}: no [[sites]] configured; run `aivis init` to write an example config",
+        names::config_file(config)
+    )]
+    NoneConfigured { config: Option<Box<Path>> },
+    #[error(
+        "{}: several sites are configured; choose one with --site",
+        names::config_file(config)
+    )]
+    Several { config: Option<Box<Path>> },
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+}
+
+impl HasKind for SiteError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SiteError::NoneConfigured { .. } | SiteError::Several { .. } => ErrorKind::Usage,
+            SiteError::Unknown(err) => err.kind(),
         }
     }
 }

@@ -63,8 +63,53 @@ fn env_overrides_database_url() {
 fn a_bad_database_url_in_the_environment_names_the_variable() {
     let env = |k: &str| (k == "AIVIS_DATABASE_URL").then(|| "garbage".to_string());
     let err = load(None, &env).unwrap_err();
-    assert!(matches!(err, ConfigError::Env { .. }), "{err}");
-    assert!(err.to_string().contains("AIVIS_DATABASE_URL"), "{err}");
+    assert!(matches!(err, ConfigError::EnvDatabaseUrl(_)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "environment variable AIVIS_DATABASE_URL: \"garbage\" must start with sqlite:, \
+         postgres:// or postgresql://"
+    );
+    assert_eq!(err.kind(), ErrorKind::Usage);
+}
+
+#[test]
+fn a_bad_database_url_in_the_file_names_the_file_and_key_and_hides_the_password() {
+    let err = parse_str("database_url = \"mysql://bob:s3cret@db/x\"\n").unwrap_err();
+    assert!(matches!(err, ConfigError::DatabaseUrl { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(": database_url: \"mysql://bob:***@db/x\" must start with"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+#[test]
+fn choosing_a_site_is_usage_unless_the_named_one_is_missing() {
+    let none = Settings::default();
+    let err = none.site(None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Usage);
+    assert_eq!(
+        err.to_string(),
+        "(no config file): no [[sites]] configured; run `aivis init` to write an example config"
+    );
+    let two = parse_str("[[sites]]\nname = \"acme\"\n[[sites]]\nname = \"globex\"\n").unwrap();
+    assert_eq!(two.site(Some("globex")).unwrap().name, "globex");
+    let several = two.site(None).unwrap_err();
+    assert_eq!(several.kind(), ErrorKind::Usage);
+    assert!(
+        several
+            .to_string()
+            .ends_with("several sites are configured; choose one with --site")
+    );
+    let unknown = two.site(Some("acmee")).unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::NotFound);
+    assert!(
+        unknown
+            .to_string()
+            .ends_with(": no site named \"acmee\" (configured: acme, globex)"),
+        "{unknown}"
+    );
 }
 
 #[test]

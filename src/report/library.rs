@@ -82,6 +82,11 @@ pub const LIBRARY: &[(&str, &str)] = &[
     ),
 ];
 
+/// The names of the library's queries, in [`LIBRARY`]'s order.
+pub fn names() -> Vec<&'static str> {
+    LIBRARY.iter().map(|(name, _)| *name).collect()
+}
+
 impl QueryFile {
     /// Builds a query file from its text, reading the `-- params:` header.
     pub fn parse(name: &str, text: &str) -> QueryFile {

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::analysis::{Z_95, wilson};
 use crate::classify::AiPurpose;
+use crate::error::{ErrorKind, HasKind};
 use crate::store::{Store, StoreError};
 use library::{Prepared, QueryFile, prepare};
 use table::{Table, Value};
@@ -31,11 +32,25 @@ pub const REPORT_TIMEOUT: Duration = Duration::from_secs(600);
 /// Why a report or query could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// Bad input from the user (exit code 2).
+    /// Bad input from the user: an unknown parameter, a statement that is not one read-only
+    /// query (exit code 2).
     #[error("{0}")]
     Usage(String),
+    /// No query of the library has this name; the message lists the library.
+    #[error("no library query named {name:?}; library: {}", library::names().join(", "))]
+    UnknownQuery { name: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl HasKind for ReportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ReportError::Usage(_) => ErrorKind::Usage,
+            ReportError::UnknownQuery { .. } => ErrorKind::NotFound,
+            ReportError::Store(err) => err.kind(),
+        }
+    }
 }
 
 /// Grouping of the conversions report.
@@ -246,8 +261,9 @@ pub async fn run_named(
     name: &str,
     params: &BTreeMap<String, String>,
 ) -> Result<Table, ReportError> {
-    let file = QueryFile::named(name)
-        .ok_or_else(|| ReportError::Usage(format!("no query named {name:?}")))?;
+    let file = QueryFile::named(name).ok_or_else(|| ReportError::UnknownQuery {
+        name: name.to_string(),
+    })?;
     run_file(store, &file, params).await
 }
 
@@ -258,8 +274,9 @@ async fn run_report(
     filters: &Filters,
     params: &BTreeMap<String, String>,
 ) -> Result<Table, ReportError> {
-    let file = QueryFile::named(name)
-        .ok_or_else(|| ReportError::Usage(format!("no query named {name:?}")))?;
+    let file = QueryFile::named(name).ok_or_else(|| ReportError::UnknownQuery {
+        name: name.to_string(),
+    })?;
     run_file_with(store, &file, params, REPORT_TIMEOUT, filters.limit).await
 }
 

@@ -4,16 +4,35 @@
 //! implementation of each step. Operations check their inputs against the settings (unknown
 //! sites, flags out of range) and return a [`ServiceError`] whose kind the caller maps to an
 //! exit code or an HTTP status.
+//!
+//! Operations: [`ingest`], [`forget`] and [`check`] here; [`report`] and [`query`] in
+//! `reports`; [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and
+//! [`rescore`] in `prompts`.
+
+mod prompts;
+mod reports;
+#[cfg(test)]
+mod tests;
+
+pub use prompts::{
+    AddPrompt, AddedPrompt, Imported, add_prompt, import_prompts, list_prompts, remove_prompt,
+    rescore,
+};
+pub use reports::{
+    MAX_QUERY_TIMEOUT, QueryRequest, QuerySource, ReportKind, ReportRequest, query, report,
+};
 
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::checks::client::{HttpClientError, RetryPolicy};
+use crate::checks::prompts::{ImportError, PromptError};
 use crate::checks::run::{CheckError, CheckSelection, CheckSummary, run_checks};
-use crate::config::Settings;
+use crate::config::{Settings, SiteError, UnknownName};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestError, IngestOptions, IngestSummary, Input};
+use crate::report::ReportError;
 use crate::store::{Forgotten, Store, StoreError};
 
 /// What a long-running process shares: the settings, the store (its pools and, for a SQLite
@@ -34,9 +53,25 @@ pub enum ServiceError {
     /// The caller's mistake, naming the flag or value at fault.
     #[error("{0}")]
     Usage(String),
-    /// Something named is not configured or stored.
-    #[error("{0}")]
-    NotFound(String),
+    /// No site was named where several (or none) are configured, or the named one is not
+    /// configured.
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    /// A site, goal, engine or prompt that is neither configured nor stored.
+    #[error(transparent)]
+    Name(#[from] UnknownName),
+    /// A prompt's text, tags or engines are refused.
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+    /// A prompt import file is refused (nothing was imported); the message names the line.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The site already tracks this prompt (the caller's mistake: usage).
+    #[error("prompt {id} of site {site} already asks this: {text:?}")]
+    DuplicatePrompt { id: i64, site: String, text: String },
+    /// A report or query was refused or failed.
+    #[error(transparent)]
+    Report(#[from] ReportError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -51,8 +86,12 @@ pub enum ServiceError {
 impl HasKind for ServiceError {
     fn kind(&self) -> ErrorKind {
         match self {
-            ServiceError::Usage(_) => ErrorKind::Usage,
-            ServiceError::NotFound(_) => ErrorKind::NotFound,
+            ServiceError::Usage(_) | ServiceError::DuplicatePrompt { .. } => ErrorKind::Usage,
+            ServiceError::Site(err) => err.kind(),
+            ServiceError::Name(err) => err.kind(),
+            ServiceError::Prompt(err) => err.kind(),
+            ServiceError::Import(err) => err.kind(),
+            ServiceError::Report(err) => err.kind(),
             ServiceError::Store(err) => err.kind(),
             ServiceError::Ingest(err) => err.kind(),
             ServiceError::Http(err) => err.kind(),
@@ -112,14 +151,11 @@ pub struct IngestRequest {
     pub options: IngestOptions,
 }
 
-/// Ingests logs of one configured site (see [`crate::ingest::ingest`]): refused with a usage
-/// error for an unknown site or options out of range, and with a conflict while another
+/// Ingests logs of one configured site (see [`crate::ingest::ingest`]): refused as not found
+/// for an unknown site, as usage for options out of range, and as a conflict while another
 /// ingest of the site runs.
 pub async fn ingest(app: &App, request: IngestRequest) -> Result<IngestSummary, ServiceError> {
-    let site = app
-        .settings
-        .site(request.site.as_deref())
-        .map_err(ServiceError::NotFound)?;
+    let site = app.settings.site(request.site.as_deref())?;
     if request.options.batch_lines == 0 {
         return Err(ServiceError::Usage(
             "--batch-lines must be at least 1".into(),
@@ -157,9 +193,7 @@ pub async fn forget(
     if let Some(site) = site
         && !app.settings.sites.is_empty()
     {
-        app.settings
-            .site(Some(site))
-            .map_err(ServiceError::NotFound)?;
+        app.settings.site(Some(site))?;
     }
     let retention = i64::from(app.settings.salt_retention_days);
     for (stored, latest) in app.store.latest_hits().await? {

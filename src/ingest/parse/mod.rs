@@ -71,14 +71,25 @@ impl fmt::Display for LogFormat {
     }
 }
 
-impl FromStr for LogFormat {
-    type Err = String;
+/// A log format name that is none of [`LogFormat::ALL`]'s (the name as given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown log format {0:?}")]
+pub struct UnknownLogFormat(pub String);
 
-    fn from_str(s: &str) -> Result<LogFormat, String> {
+impl crate::error::HasKind for UnknownLogFormat {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Usage
+    }
+}
+
+impl FromStr for LogFormat {
+    type Err = UnknownLogFormat;
+
+    fn from_str(s: &str) -> Result<LogFormat, UnknownLogFormat> {
         LogFormat::ALL
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown log format {s:?}"))
+            .ok_or_else(|| UnknownLogFormat(s.to_string()))
     }
 }
 

@@ -218,7 +218,12 @@ fn format_names_round_trip() {
     for format in LogFormat::ALL {
         assert_eq!(format.as_str().parse::<LogFormat>(), Ok(format));
     }
-    assert!("apache".parse::<LogFormat>().is_err());
+    let unknown = "apache".parse::<LogFormat>().unwrap_err();
+    assert_eq!(unknown.to_string(), "unknown log format \"apache\"");
+    assert_eq!(
+        crate::error::HasKind::kind(&unknown),
+        crate::error::ErrorKind::Usage
+    );
 }
 
 #[test]
