@@ -99,6 +99,19 @@ impl Comparison {
 const AI: &str = "ai_assistant";
 const SEARCH_CHANNELS: [&str; 2] = ["organic_search", "paid_search"];
 
+/// Which rows a segment adds up.
+type Keep = fn(&TrafficRow) -> bool;
+
+/// The channel segments, in the order they are shown (the AI sources follow).
+const CHANNEL_SEGMENTS: [(&str, Keep); 4] = [
+    (AI, |r| r.channel == AI),
+    ("search", |r| SEARCH_CHANNELS.contains(&r.channel.as_str())),
+    ("organic_search", |r| r.channel == "organic_search"),
+    ("everything_else", |r| {
+        r.channel != AI && !SEARCH_CHANNELS.contains(&r.channel.as_str())
+    }),
+];
+
 /// Compares the `current` window's traffic with the `baseline` window's.
 pub fn compare(
     windows: Windows,
@@ -106,27 +119,16 @@ pub fn compare(
     baseline: &[TrafficRow],
     thresholds: &Thresholds,
 ) -> Comparison {
-    let mut segments: Vec<(String, SegmentKind, fn(&TrafficRow) -> bool)> = vec![
-        (AI.into(), SegmentKind::Channel, |r| r.channel == AI),
-        ("search".into(), SegmentKind::Channel, |r| {
-            SEARCH_CHANNELS.contains(&r.channel.as_str())
-        }),
-        ("organic_search".into(), SegmentKind::Channel, |r| {
-            r.channel == "organic_search"
-        }),
-        ("everything_else".into(), SegmentKind::Channel, |r| {
-            r.channel != AI && !SEARCH_CHANNELS.contains(&r.channel.as_str())
-        }),
-    ];
-    let channel_count = segments.len();
-    let mut stats: Vec<(WindowStats, WindowStats)> = segments
-        .iter()
-        .map(|(_, _, keep)| (window_stats(current, keep), window_stats(baseline, keep)))
-        .collect();
+    let mut segments: Vec<(String, SegmentKind)> = Vec::new();
+    let mut stats: Vec<(WindowStats, WindowStats)> = Vec::new();
+    for (name, keep) in CHANNEL_SEGMENTS {
+        segments.push((name.to_string(), SegmentKind::Channel));
+        stats.push((window_stats(current, keep), window_stats(baseline, keep)));
+    }
     for source in ai_sources(current, baseline) {
         let keep = |r: &TrafficRow| r.channel == AI && r.source == source;
         stats.push((window_stats(current, keep), window_stats(baseline, keep)));
-        segments.push((source, SegmentKind::AiSource, |_| false));
+        segments.push((source, SegmentKind::AiSource));
     }
     let changes: Vec<RateChange> = stats
         .iter()
@@ -141,17 +143,13 @@ pub fn compare(
         .into_iter()
         .zip(stats)
         .zip(judgements)
-        .enumerate()
         .map(
-            |(i, (((segment, kind, _), (current, baseline)), judgement))| {
-                debug_assert!(i >= channel_count || kind == SegmentKind::Channel);
-                SegmentComparison {
-                    segment,
-                    kind,
-                    current,
-                    baseline,
-                    judgement,
-                }
+            |(((segment, kind), (current, baseline)), judgement)| SegmentComparison {
+                segment,
+                kind,
+                current,
+                baseline,
+                judgement,
             },
         )
         .collect();
