@@ -147,8 +147,8 @@ impl Store {
         count: u32,
     ) -> Result<Vec<std::ops::Range<i64>>, StoreError> {
         let count = i64::from(count.max(1));
-        match (&self.sqlite_writer, self.backend) {
-            (_, Backend::Postgres) => {
+        match self.backend {
+            Backend::Postgres => {
                 let rows = sqlx::query(
                     "SELECT nextval(pg_get_serial_sequence('sessions', 'id')) AS id \
                      FROM generate_series(1, $1)",
@@ -163,21 +163,13 @@ impl Store {
                 ids.sort_unstable();
                 Ok(runs(&ids))
             }
-            (Some(writer), Backend::Sqlite) => {
-                writer
-                    .run(move |conn| {
-                        let last: i64 =
-                            conn.query_row(RESERVE_SQLITE_IDS, [count], |row| row.get(0))?;
-                        Ok(std::iter::once(last - count + 1..last + 1).collect())
-                    })
-                    .await
-            }
-            (None, Backend::Sqlite) => {
-                let row = sqlx::query(RESERVE_SQLITE_IDS)
-                    .bind(count)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let last: i64 = row.try_get(0)?;
+            Backend::Sqlite => {
+                let mut tx = self.begin_write().await?;
+                let last = tx
+                    .fetch_one(RESERVE_SQLITE_IDS, vec![count.into()])
+                    .await?
+                    .int(0)?;
+                tx.commit().await?;
                 Ok(std::iter::once(last - count + 1..last + 1).collect())
             }
         }
@@ -359,11 +351,11 @@ impl Store {
     /// its random keys make every insert slower, and only an ingest that sets sessions aside
     /// (a site with more visitors at once than the session cap) needs it.
     pub async fn ensure_visitor_index(&self) -> Result<(), StoreError> {
-        sqlx::query(
+        self.write_one(
             "CREATE INDEX IF NOT EXISTS sessions_site_visitor \
              ON sessions (site, visitor_key, last_hit_at)",
+            Vec::new(),
         )
-        .execute(&self.pool)
         .await?;
         Ok(())
     }
@@ -413,15 +405,10 @@ impl Store {
             "DELETE FROM day_salts WHERE day < $1 \
              AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
         ];
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut deleted = [0u64; 3];
-        for (sql, count) in DELETES.iter().zip(&mut deleted) {
-            *count = sqlx::query(*sql)
-                .bind(before)
-                .bind(site)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        for (sql, count) in DELETES.into_iter().zip(&mut deleted) {
+            *count = tx.execute(sql, vec![before.into(), site.into()]).await?;
         }
         tx.commit().await?;
         let [conversions, sessions, salts] = deleted;

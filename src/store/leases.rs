@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Connection, Row};
 use tokio_util::sync::CancellationToken;
 
+use super::write_tx::Value;
 use super::{Backend, Store, StoreError};
 use crate::day::now_unix;
 
@@ -144,6 +145,8 @@ impl Store {
         .transpose()
     }
 
+    /// Takes a SQLite lease: reads its row and writes ours over it unless it is still held,
+    /// in one write transaction (on a file, on its writer thread).
     async fn take_sqlite_lease(
         &self,
         name: &str,
@@ -151,73 +154,30 @@ impl Store {
         me: LeaseHolder,
     ) -> Result<(), StoreError> {
         let expires_at = me.since + TIME_TO_LIVE.as_secs() as i64;
-        let (name_copy, token_copy, me_copy) = (name.to_string(), token.to_string(), me.clone());
-        let (name, token) = (name.to_string(), token.to_string());
-        let take = move |conn: &mut rusqlite::Connection| -> Result<(), StoreError> {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let current = tx
-                .query_row(SELECT_LEASE, [&name], |row| {
-                    Ok((
-                        LeaseHolder {
-                            pid: row.get(0)?,
-                            host: row.get(1)?,
-                            since: row.get(2)?,
-                        },
-                        row.get::<_, i64>(3)?,
-                    ))
-                })
-                .map(Some)
-                .or_else(|err| match err {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    other => Err(other),
-                })?;
-            if let Some((holder, expires)) = current
-                && still_held(&holder, expires, &me)
-            {
-                return Err(StoreError::LeaseHeld { name, holder });
-            }
-            tx.execute(
-                UPSERT_LEASE,
-                rusqlite::params![name, token, me.pid, me.host, me.since, expires_at],
-            )?;
-            tx.commit()?;
-            Ok(())
-        };
-        match &self.sqlite_writer {
-            Some(writer) => writer.run(take).await,
-            // An in-memory database lives in this process only, on the pool's one connection.
-            None => {
-                let mut tx = self.pool.begin().await?;
-                let row = sqlx::query(SELECT_LEASE)
-                    .bind(&name_copy)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some(row) = row {
-                    let holder = LeaseHolder {
-                        pid: row.try_get("pid")?,
-                        host: row.try_get("host")?,
-                        since: row.try_get("since")?,
-                    };
-                    if still_held(&holder, row.try_get("expires_at")?, &me_copy) {
-                        return Err(StoreError::LeaseHeld {
-                            name: name_copy,
-                            holder,
-                        });
-                    }
-                }
-                sqlx::query(UPSERT_LEASE)
-                    .bind(&name_copy)
-                    .bind(&token_copy)
-                    .bind(me_copy.pid)
-                    .bind(&me_copy.host)
-                    .bind(me_copy.since)
-                    .bind(expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
+        let mut tx = self.begin_write().await?;
+        if let Some(row) = tx.fetch_optional(SELECT_LEASE, vec![name.into()]).await? {
+            let holder = LeaseHolder {
+                pid: row.int(0)?,
+                host: row.text(1)?,
+                since: row.int(2)?,
+            };
+            if still_held(&holder, row.int(3)?, &me) {
+                return Err(StoreError::LeaseHeld {
+                    name: name.to_string(),
+                    holder,
+                });
             }
         }
+        let row = vec![
+            name.into(),
+            token.into(),
+            me.pid.into(),
+            me.host.into(),
+            me.since.into(),
+            expires_at.into(),
+        ];
+        tx.execute(UPSERT_LEASE, row).await?;
+        tx.commit().await
     }
 
     /// Pushes a SQLite lease's expiry forward; false when it is no longer ours.
@@ -235,8 +195,8 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `sql` (`$1` the time when given, then the name and the holder's token) on the
-    /// SQLite file's writer thread, or else on the pool; returns the rows changed.
+    /// Runs `sql` (`$1` the time when given, then the name and the holder's token) in a
+    /// write transaction of its own; returns the rows changed.
     async fn write_lease_row(
         &self,
         sql: &'static str,
@@ -244,28 +204,12 @@ impl Store {
         name: &str,
         token: &str,
     ) -> Result<u64, StoreError> {
-        let (name, token) = (name.to_string(), token.to_string());
-        if let Some(writer) = &self.sqlite_writer {
-            return writer
-                .run(move |conn| {
-                    let changed = match time {
-                        Some(time) => conn.execute(sql, rusqlite::params![time, name, token])?,
-                        None => conn.execute(sql, rusqlite::params![name, token])?,
-                    };
-                    Ok(changed as u64)
-                })
-                .await;
-        }
-        let mut query = sqlx::query(sql);
-        if let Some(time) = time {
-            query = query.bind(time);
-        }
-        Ok(query
-            .bind(name)
-            .bind(token)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        let args = time
+            .map(Value::from)
+            .into_iter()
+            .chain([name.into(), token.into()])
+            .collect();
+        self.write_one(sql, args).await
     }
 }
 
@@ -367,7 +311,7 @@ fn lock_key(name: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-// The statements use `$n` placeholders, which rusqlite binds in order as well.
+// The statements use `$n` placeholders in order, as every write transaction needs.
 const UPSERT_LEASE: &str = "INSERT INTO leases (name, holder, pid, host, since, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
      pid = excluded.pid, host = excluded.host, since = excluded.since, \

@@ -30,6 +30,7 @@ mod names;
 mod query;
 mod sqlite_reader;
 mod sqlite_writer;
+mod write_tx;
 
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
