@@ -75,74 +75,80 @@ impl Store {
     /// Takes the lease `name`, or fails at once with [`StoreError::LeaseHeld`] naming its
     /// holder.
     pub async fn take_lease(&self, name: &str) -> Result<Lease, StoreError> {
-        let token = format!("{:032x}", rand::random::<u128>());
-        let me = LeaseHolder {
-            pid: i64::from(std::process::id()),
-            host: host_name(),
-            since: now_unix(),
-        };
-        let mut lease = Lease {
-            name: name.to_string(),
-            token: token.clone(),
-            store: self.clone(),
-            conn: std::sync::Mutex::new(None),
-            renewal: CancellationToken::new(),
-            lost: Arc::new(AtomicBool::new(false)),
-            released: false,
-        };
-        match self.backend {
-            Backend::Postgres => {
-                let mut conn = self.pool.acquire().await?.detach();
-                let locked: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
-                    .bind(lock_key(name))
-                    .fetch_one(&mut conn)
-                    .await?
-                    .try_get("locked")?;
-                if !locked {
-                    conn.close().await.ok();
-                    let holder = self.lease_holder(name).await?.unwrap_or(LeaseHolder {
-                        pid: 0,
-                        host: "another connection".into(),
-                        since: now_unix(),
-                    });
-                    return Err(StoreError::LeaseHeld {
-                        name: name.to_string(),
-                        holder,
-                    });
+        super::doing("taking a lease", async {
+            let token = format!("{:032x}", rand::random::<u128>());
+            let me = LeaseHolder {
+                pid: i64::from(std::process::id()),
+                host: host_name(),
+                since: now_unix(),
+            };
+            let mut lease = Lease {
+                name: name.to_string(),
+                token: token.clone(),
+                store: self.clone(),
+                conn: std::sync::Mutex::new(None),
+                renewal: CancellationToken::new(),
+                lost: Arc::new(AtomicBool::new(false)),
+                released: false,
+            };
+            match self.backend {
+                Backend::Postgres => {
+                    let mut conn = self.pool.acquire().await?.detach();
+                    let locked: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
+                        .bind(lock_key(name))
+                        .fetch_one(&mut conn)
+                        .await?
+                        .try_get("locked")?;
+                    if !locked {
+                        conn.close().await.ok();
+                        let holder = self.lease_holder(name).await?.unwrap_or(LeaseHolder {
+                            pid: 0,
+                            host: "another connection".into(),
+                            since: now_unix(),
+                        });
+                        return Err(StoreError::LeaseHeld {
+                            name: name.to_string(),
+                            holder,
+                        });
+                    }
+                    sqlx::query(UPSERT_LEASE)
+                        .bind(name)
+                        .bind(&token)
+                        .bind(me.pid)
+                        .bind(&me.host)
+                        .bind(me.since)
+                        .bind(i64::MAX)
+                        .execute(&mut conn)
+                        .await?;
+                    lease.conn = std::sync::Mutex::new(Some(conn));
                 }
-                sqlx::query(UPSERT_LEASE)
-                    .bind(name)
-                    .bind(&token)
-                    .bind(me.pid)
-                    .bind(&me.host)
-                    .bind(me.since)
-                    .bind(i64::MAX)
-                    .execute(&mut conn)
-                    .await?;
-                lease.conn = std::sync::Mutex::new(Some(conn));
+                Backend::Sqlite => {
+                    self.take_sqlite_lease(name, &token, me).await?;
+                    lease.spawn_renewal();
+                }
             }
-            Backend::Sqlite => {
-                self.take_sqlite_lease(name, &token, me).await?;
-                lease.spawn_renewal();
-            }
-        }
-        Ok(lease)
+            Ok(lease)
+        })
+        .await
     }
 
     /// Who holds `name` now, as its row says (None: nobody has taken it).
     pub async fn lease_holder(&self, name: &str) -> Result<Option<LeaseHolder>, StoreError> {
-        let row = sqlx::query("SELECT pid, host, since FROM leases WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| {
-            Ok(LeaseHolder {
-                pid: row.try_get("pid")?,
-                host: row.try_get("host")?,
-                since: row.try_get("since")?,
+        super::doing("reading a lease", async {
+            let row = sqlx::query("SELECT pid, host, since FROM leases WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| {
+                Ok(LeaseHolder {
+                    pid: row.try_get("pid")?,
+                    host: row.try_get("host")?,
+                    since: row.try_get("since")?,
+                })
             })
+            .transpose()
         })
-        .transpose()
+        .await
     }
 
     /// Takes a SQLite lease: reads its row and writes ours over it unless it is still held,
@@ -246,18 +252,21 @@ impl Lease {
 
     /// Releases the lease: the next taker gets it at once.
     pub async fn release(mut self) -> Result<(), StoreError> {
-        self.released = true;
-        self.renewal.cancel();
-        let result = self.store.drop_lease_row(&self.name, &self.token).await;
-        let conn = self.conn.get_mut().ok().and_then(Option::take);
-        if let Some(mut conn) = conn {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(lock_key(&self.name))
-                .execute(&mut conn)
-                .await?;
-            conn.close().await.ok();
-        }
-        result
+        super::doing("releasing a lease", async {
+            self.released = true;
+            self.renewal.cancel();
+            let result = self.store.drop_lease_row(&self.name, &self.token).await;
+            let conn = self.conn.get_mut().ok().and_then(Option::take);
+            if let Some(mut conn) = conn {
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(lock_key(&self.name))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await.ok();
+            }
+            result
+        })
+        .await
     }
 }
 

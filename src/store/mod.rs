@@ -108,9 +108,53 @@ pub enum StoreError {
     /// A write met a row another writer added first.
     #[error("{0} (another writer added the same row first)")]
     Conflict(String),
+    /// An operation of the store failed; `doing` names it ("storing an answer: the disk is
+    /// full"). Its kind is its cause's.
+    #[error("{doing}: {source}")]
+    Operation {
+        doing: &'static str,
+        source: Box<StoreError>,
+    },
 }
 
 impl StoreError {
+    /// Names the operation an error comes from ("adding a prompt"), for `map_err`. Errors that
+    /// already say what failed (a refused or timed-out query, a held lease, opening the
+    /// database) and errors already named stay as they are.
+    pub fn doing(doing: &'static str) -> impl FnOnce(StoreError) -> StoreError {
+        move |err| match err {
+            StoreError::Connect { .. }
+            | StoreError::Unreachable { .. }
+            | StoreError::UnsupportedUrl { .. }
+            | StoreError::Migrate { .. }
+            | StoreError::Refused(_)
+            | StoreError::Timeout { .. }
+            | StoreError::LeaseHeld { .. }
+            | StoreError::Operation { .. } => err,
+            cause => StoreError::Operation {
+                doing,
+                source: Box::new(cause),
+            },
+        }
+    }
+
+    /// The operation that failed, when the error names one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Operation { doing, .. } => Some(doing),
+            _ => None,
+        }
+    }
+
+    /// The error without the operation's name: for callers that name what they were doing
+    /// themselves (an ingest says which file and byte it was committing).
+    pub fn into_cause(self) -> StoreError {
+        match self {
+            StoreError::Operation { source, .. } => *source,
+            other => other,
+        }
+    }
+
     /// The same error, named for what it means to the person running a write: a full disk
     /// or a conflicting writer, when the database says so.
     pub fn on_write(self) -> StoreError {
@@ -139,9 +183,21 @@ impl StoreError {
                     _ => StoreError::Sqlite(rusqlite::Error::SqliteFailure(err, Some(text))),
                 }
             }
+            StoreError::Operation { doing, source } => StoreError::Operation {
+                doing,
+                source: Box::new(source.on_write()),
+            },
             other => other,
         }
     }
+}
+
+/// Runs one operation of the store and names it in its error (see [`StoreError::doing`]).
+async fn doing<T>(
+    doing: &'static str,
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    work.await.map_err(StoreError::doing(doing))
 }
 
 impl crate::error::HasKind for StoreError {
@@ -157,6 +213,7 @@ impl crate::error::HasKind for StoreError {
                 ErrorKind::Unavailable
             }
             StoreError::Conflict(_) | StoreError::LeaseHeld { .. } => ErrorKind::Conflict,
+            StoreError::Operation { source, .. } => source.kind(),
             StoreError::Migrate { .. }
             | StoreError::Sql(_)
             | StoreError::Sqlite(_)
@@ -377,6 +434,82 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{ErrorKind, HasKind};
+
+    fn sqlite_failure(code: std::ffi::c_int, message: &str) -> StoreError {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            Some(message.into()),
+        ))
+    }
+
+    #[test]
+    fn errors_name_the_operation_and_keep_their_kind() {
+        let full = StoreError::doing("storing an answer")(sqlite_failure(
+            rusqlite::ffi::SQLITE_FULL,
+            "database or disk is full",
+        ))
+        .on_write();
+        assert_eq!(
+            full.to_string(),
+            "storing an answer: the disk is full: database or disk is full"
+        );
+        assert_eq!(full.kind(), ErrorKind::Unavailable);
+        assert_eq!(full.operation(), Some("storing an answer"));
+
+        let taken = StoreError::doing("adding a prompt")(
+            sqlite_failure(
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE,
+                "UNIQUE constraint failed: prompts.site, prompts.text_key",
+            )
+            .on_write(),
+        );
+        assert_eq!(
+            taken.to_string(),
+            "adding a prompt: UNIQUE constraint failed: prompts.site, prompts.text_key \
+             (another writer added the same row first)"
+        );
+        assert_eq!(taken.kind(), ErrorKind::Conflict);
+
+        let other = StoreError::doing("deleting old visits")(sqlite_failure(
+            rusqlite::ffi::SQLITE_IOERR,
+            "disk I/O error",
+        ));
+        assert_eq!(
+            other.to_string(),
+            "deleting old visits: database error: disk I/O error"
+        );
+        assert_eq!(other.kind(), ErrorKind::Internal);
+        let lost = StoreError::doing("closing a check run")(StoreError::WriterLost);
+        assert_eq!(
+            lost.to_string(),
+            "closing a check run: the SQLite writer thread failed"
+        );
+    }
+
+    #[test]
+    fn an_operation_is_named_once() {
+        // find_session calls find_sessions: the inner name stays, the outer is not added.
+        let inner = StoreError::doing("looking up sessions")(StoreError::Corrupt("x".into()));
+        let outer = StoreError::doing("looking up a session")(inner);
+        assert_eq!(
+            outer.to_string(),
+            "looking up sessions: stored data is corrupt: x"
+        );
+        // Errors that say what failed already are not named again.
+        let refused = StoreError::doing("running a query")(StoreError::Refused("no".into()));
+        assert!(matches!(refused, StoreError::Refused(_)));
+        assert_eq!(refused.kind(), ErrorKind::Usage);
+        // A caller that names the operation itself (an ingest) takes the cause.
+        let ingest = crate::ingest::IngestError::store("committing access.log up to byte 9")(
+            StoreError::doing("committing an ingest batch")(StoreError::DiskFull("full".into())),
+        );
+        assert_eq!(
+            ingest.to_string(),
+            "committing access.log up to byte 9: the disk is full: full"
+        );
+        assert_eq!(ingest.kind(), ErrorKind::Unavailable);
+    }
 
     #[test]
     fn sqlite_urls_get_create_mode() {

@@ -81,7 +81,8 @@ impl Store {
 }
 
 impl BatchWriter {
-    /// Writes one batch and its checkpoint in a single transaction.
+    /// Writes one batch and its checkpoint in a single transaction. Its errors do not name the
+    /// operation: the ingest that calls it names the file and byte it was committing.
     pub async fn commit(
         &mut self,
         mut changes: Changes,
