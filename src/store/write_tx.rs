@@ -254,3 +254,237 @@ fn row_from_any(row: &AnyRow) -> Result<Row, StoreError> {
     }
     Ok(Row(values))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::checks::mentions::{Citation, Extraction, Mention, Origin, Role};
+    use crate::checks::prompts::NewPrompt;
+    use crate::checks::run::RunStatus;
+    use crate::store::NewAnswer;
+
+    async fn file_store(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}", dir.path().join("aivis.db").display());
+        Store::connect(&url).await.unwrap()
+    }
+
+    async fn count(store: &Store, table: &'static str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    fn extraction() -> Extraction {
+        Extraction {
+            mentions: vec![Mention {
+                entity: "Acme".into(),
+                role: Role::Brand,
+                count: 2,
+                first_offset: Some(4),
+                rank: Some(1),
+                list_position: None,
+            }],
+            citations: vec![Citation {
+                url: "https://acme.example/crm".into(),
+                domain: "acme.example".into(),
+                owner: Some(("Acme".into(), Role::Brand)),
+                origin: Origin::Provider,
+            }],
+        }
+    }
+
+    /// One prompt-check run's writes, as `aivis check` makes them: a prompt, a run, an answer
+    /// with its extraction, the run closed.
+    async fn check_writes(store: Store, n: i64) -> Result<(), StoreError> {
+        let prompt = NewPrompt {
+            text: format!("best crm number {n}"),
+            tags: vec!["crm".into()],
+            engines: Vec::new(),
+        };
+        let crate::store::Added::New(prompt_id) = store.add_prompt("acme", &prompt, n).await?
+        else {
+            panic!("prompt {n} is new");
+        };
+        let run_id = store.start_check_run(1_000 + n).await?;
+        let answer = NewAnswer {
+            run_id,
+            prompt_id,
+            site: "acme".into(),
+            engine: "openai".into(),
+            kind: "openai".into(),
+            asked_at: 1_000 + n,
+            attempts: 1,
+            cost_usd: Some(0.25),
+            text: Some("Try Acme.".into()),
+            ..NewAnswer::default()
+        };
+        store.store_answer(&answer, Some(&extraction())).await?;
+        store
+            .finish_check_run(run_id, 2_000 + n, RunStatus::Finished)
+            .await
+    }
+
+    /// Without the one writer, these writes went through the pool's own connection: behind a
+    /// writer holding the file's lock longer than the pool's busy timeout (here 100 ms, set
+    /// below; 5 s in production) they failed with "database is locked". Through the writer
+    /// they queue behind the job and all land.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn writes_queue_behind_a_long_write_instead_of_meeting_a_locked_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(&dir).await;
+        sqlx::query("PRAGMA busy_timeout = 100")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        // A long write, as a big ingest batch is: BEGIN IMMEDIATE held for 1.5 s.
+        let (started, holding) = tokio::sync::oneshot::channel();
+        let writer = Arc::clone(store.sqlite_writer.as_ref().unwrap());
+        let long_write = tokio::spawn(async move {
+            writer
+                .run(move |conn| {
+                    let tx =
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                    tx.execute(
+                        "INSERT INTO check_runs (started_at, status) VALUES (1, 'finished')",
+                        [],
+                    )?;
+                    let _ = started.send(());
+                    std::thread::sleep(Duration::from_millis(1_500));
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await
+        });
+        holding.await.unwrap();
+        // The old path, a write on the pool's own connection, meets the locked file.
+        let old_path = sqlx::query("INSERT INTO check_runs (started_at, status) VALUES (2, 'x')")
+            .execute(&store.pool)
+            .await
+            .unwrap_err();
+        assert!(old_path.to_string().contains("locked"), "{old_path}");
+        let writers: Vec<_> = (0..8)
+            .map(|n| tokio::spawn(check_writes(store.clone(), n)))
+            .collect();
+        let forget = tokio::spawn({
+            let store = store.clone();
+            async move { store.forget_before(Some("acme"), "2026-01-01").await }
+        });
+        for writer in writers {
+            if let Err(err) = writer.await.unwrap() {
+                panic!("a check write failed behind the long write: {err}");
+            }
+        }
+        forget.await.unwrap().unwrap();
+        long_write.await.unwrap().unwrap();
+        assert_eq!(count(&store, "prompts").await, 8);
+        assert_eq!(count(&store, "check_runs").await, 9);
+        assert_eq!(count(&store, "answers").await, 8);
+        assert_eq!(count(&store, "mentions").await, 8);
+        assert_eq!(count(&store, "citations").await, 8);
+        let finished: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM check_runs WHERE status = 'finished' AND finished_at >= 2000",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(finished, 8);
+        let cost: f64 =
+            sqlx::query_scalar("SELECT CAST(SUM(cost_usd) AS DOUBLE PRECISION) FROM answers")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert!((cost - 2.0).abs() < 1e-9, "{cost}");
+        store.close().await;
+    }
+
+    /// A write transaction whose caller goes away (a dropped future, an aborted task) is
+    /// rolled back on the writer thread, and the writer serves the next jobs.
+    #[tokio::test]
+    async fn a_dropped_write_transaction_rolls_back_and_frees_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(&dir).await;
+        let mut tx = store.begin_write().await.unwrap();
+        let inserted = tx
+            .execute(
+                "INSERT INTO check_runs (started_at, status) VALUES ($1, 'running')",
+                vec![1.into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(inserted, 1);
+        drop(tx);
+
+        // A task cancelled while its transaction is open, between two statements.
+        let (opened, open) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin_write().await.unwrap();
+                tx.execute(
+                    "INSERT INTO prompts (site, text, text_key, tags, engines, active, \
+                     created_at) VALUES ('acme', $1, $1, '', '', 1, 0)",
+                    vec!["never stored".into()],
+                )
+                .await
+                .unwrap();
+                let _ = opened.send(());
+                std::future::pending::<()>().await;
+            }
+        });
+        open.await.unwrap();
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+
+        let run_id = tokio::time::timeout(Duration::from_secs(5), store.start_check_run(7))
+            .await
+            .expect("the writer serves the next job")
+            .unwrap();
+        assert_eq!(count(&store, "check_runs").await, 1);
+        assert_eq!(count(&store, "prompts").await, 0);
+        let started: i64 = sqlx::query_scalar("SELECT started_at FROM check_runs WHERE id = $1")
+            .bind(run_id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(started, 7);
+        store.close().await;
+    }
+
+    /// A failed statement leaves nothing of its transaction behind, and the error names the
+    /// operation on the writer path as on the pool path.
+    #[tokio::test]
+    async fn a_failed_write_is_named_and_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        for store in [
+            file_store(&dir).await,
+            Store::connect("sqlite::memory:").await.unwrap(),
+        ] {
+            // No such run: the foreign key refuses the answer.
+            let answer = NewAnswer {
+                run_id: 99,
+                prompt_id: 99,
+                site: "acme".into(),
+                text: Some("Acme".into()),
+                ..NewAnswer::default()
+            };
+            let err = store
+                .store_answer(&answer, Some(&extraction()))
+                .await
+                .unwrap_err();
+            assert_eq!(err.operation(), Some("storing an answer"), "{err}");
+            let text = err.to_string();
+            assert!(
+                text.starts_with("storing an answer: ") && text.contains("FOREIGN KEY"),
+                "{text}"
+            );
+            assert_eq!(count(&store, "answers").await, 0);
+            assert_eq!(store.start_check_run(1).await.unwrap(), 1);
+            store.close().await;
+        }
+    }
+}
