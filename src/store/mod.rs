@@ -6,7 +6,13 @@
 //! `Any` over a trait with two concrete pools because one copy of every query is worth more
 //! than the conversion cost everywhere but one place: the ingest batch writer, which on a
 //! SQLite file binds its rows through a direct rusqlite connection (see `batch`; the same
-//! statements, one bundled SQLite), on the file's one writer thread (`sqlite_writer`). Ids are
+//! statements, one bundled SQLite), on the file's one writer thread (`sqlite_writer`).
+//!
+//! Every write of a SQLite file runs on that writer thread, so a process never has two write
+//! connections to one file: the other writes (prompts, check runs, answers, `forget`, leases,
+//! id reservations) go through one write-transaction seam (`write_tx`) written once over owned
+//! values, which runs on the writer thread for a file and on the pool for PostgreSQL and
+//! in-memory SQLite. Reads stay on the pool (WAL readers do not block the writer). Ids are
 //! assigned by the database: conversion ids on insert, session ids reserved in blocks before
 //! use (`reserve_session_ids`), so batches need no `RETURNING` round trips and writers of
 //! different sites never collide. Named leases (`leases`) keep two ingests of one site apart.
@@ -20,7 +26,8 @@
 //! Opening: a PostgreSQL server is reached with one connection first, within
 //! `CONNECT_TIMEOUT` (5 s), so a refused or silent server is named at once; a SQLite file is
 //! migrated inside one exclusive transaction, so processes opening a new file together do not
-//! race. Write errors are named for what they mean ([`StoreError::on_write`]).
+//! race. Write errors are named for what they mean ([`StoreError::on_write`]), and errors of
+//! the public operations say which operation failed ([`StoreError::Operation`]).
 
 mod batch;
 mod checks;

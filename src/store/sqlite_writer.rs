@@ -1,10 +1,13 @@
 //! The one writer of a SQLite file: a thread that owns the write connection and runs, one at a
-//! time, the write jobs every part of the process sends it (ingest batches of any site, session
-//! id reservations, leases). Writers in one process therefore queue for this thread instead of
-//! racing each other for SQLite's file lock and meeting "database is busy". The connection's
-//! prepared statements stay cached across jobs. A job that panics loses only its own answer
-//! (its caller sees [`StoreError::WriterLost`]); the thread goes on with the next job.
-//! `Store::close` closes the connection; the thread ends when the last
+//! time, every write of the file the process makes: ingest batches of any site, session id
+//! reservations, leases, and each write transaction of the store (`write_tx`: prompts, check
+//! runs, answers, `forget`, …), which is one job that opens `BEGIN IMMEDIATE`, runs the
+//! statements its caller sends until the commit, and rolls back when the caller goes away
+//! first. Writers in one process therefore queue for this thread instead of racing each other
+//! for SQLite's file lock and meeting "database is busy"; only reads use other connections. The
+//! connection's prepared statements stay cached across jobs. A job that panics loses only its
+//! own answer (its caller sees [`StoreError::WriterLost`]); the thread goes on with the next
+//! job. `Store::close` closes the connection; the thread ends when the last
 //! [`Store`](super::Store) clone holding it is dropped.
 
 use std::path::Path;
@@ -249,7 +252,7 @@ fn open(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     // Every chunk size of every batch table stays prepared (see `batch::statements`).
     conn.set_prepared_statement_cache_capacity(64);
     // The same settings as the pool's connection (see `pool_options`). The busy timeout is
-    // for other processes (and the pool's own connection) holding the file's lock a moment.
+    // for other processes holding the file's lock a moment.
     conn.execute_batch(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
          PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
