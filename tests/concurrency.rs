@@ -1,6 +1,6 @@
 //! Writers side by side on one database, on both backends: ingests of two sites at once (ids
 //! assigned by the database, so neither conflicts), and a second ingest of the same site refused
-//! at once while the first goes on, exact.
+//! at once while the first goes on, exact; prompt-check writes beside an ingest, all landing.
 
 mod common;
 
@@ -325,6 +325,85 @@ async fn reserved_session_ids_are_never_handed_out_twice() {
                 );
             }
         }
+        db.drop_db().await;
+    }
+}
+
+/// One check's writes, as `aivis check` makes them: a prompt, a run, an answer, the run closed.
+async fn check_writes(store: Store, n: i64) -> Result<(), aivis::store::StoreError> {
+    use aivis::checks::prompts::NewPrompt;
+    use aivis::checks::run::RunStatus;
+    use aivis::store::{Added, NewAnswer};
+    let prompt = NewPrompt {
+        text: format!("best analytics tool number {n}"),
+        tags: Vec::new(),
+        engines: Vec::new(),
+    };
+    let Added::New(prompt_id) = store.add_prompt("acme", &prompt, n).await? else {
+        panic!("prompt {n} is new");
+    };
+    let run_id = store.start_check_run(1_000 + n).await?;
+    let answer = NewAnswer {
+        run_id,
+        prompt_id,
+        site: "acme".into(),
+        engine: "openai".into(),
+        kind: "openai".into(),
+        asked_at: 1_000 + n,
+        attempts: 1,
+        cost_usd: Some(0.5),
+        text: Some("Acme is fine.".into()),
+        ..NewAnswer::default()
+    };
+    store.store_answer(&answer, None).await?;
+    store
+        .finish_check_run(run_id, 2_000 + n, RunStatus::Finished)
+        .await
+}
+
+/// Prompt-check writes from other tasks while an ingest commits batch after batch through the
+/// same store: on a SQLite file they all queue on its one writer thread with the batches, so
+/// none meets a busy database, and every row of both lands exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn check_writes_beside_an_ingest_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = write_log(dir.path(), "acme.log", &small_spec(21));
+    for db in TestDb::both().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let acme = site("acme");
+        let checks: Vec<_> = (0..24)
+            .map(|n| tokio::spawn(check_writes(store.clone(), n)))
+            .collect();
+        let summary = ingest(&store, &acme, vec![Input::File(log.clone())], options())
+            .await
+            .unwrap();
+        for check in checks {
+            if let Err(err) = check.await.unwrap() {
+                panic!("{}: a check write failed beside the ingest: {err}", db.name);
+            }
+        }
+        assert_eq!(summary.sessions, truth.sessions, "{}", db.name);
+        store.close().await;
+        assert_site_exact(&db.url, "acme", &truth, db.name).await;
+        let count = async |sql: &str| number(&db.url, sql).await;
+        assert_eq!(
+            count("SELECT COUNT(*) FROM prompts").await,
+            24,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM answers").await,
+            24,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM check_runs WHERE status = 'finished'").await,
+            24,
+            "{}",
+            db.name
+        );
         db.drop_db().await;
     }
 }

@@ -505,7 +505,8 @@ async fn ask_and_store(
                 return JobOutcome::Stored;
             };
             // Its tokens were paid for: they stay on the failed answer.
-            let reason = format!("the answer could not be stored: {err}");
+            // The store's error names the operation; this says it already.
+            let reason = format!("the answer could not be stored: {}", err.into_cause());
             answer.text = None;
             answer.provider_citations = Vec::new();
             answer.error = Some(reason.clone());
@@ -519,8 +520,9 @@ async fn ask_and_store(
             match store.store_answer(&answer, None).await {
                 Ok(_) => failure.reason,
                 Err(err) => format!(
-                    "{} (the failure could not be stored: {err})",
-                    failure.reason
+                    "{} (the failure could not be stored: {})",
+                    failure.reason,
+                    err.into_cause()
                 ),
             }
         }

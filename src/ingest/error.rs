@@ -48,10 +48,14 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    /// A database error, with what the ingest was doing.
+    /// A database error, with what the ingest was doing (which says more than the store's
+    /// own name of the operation, so that name is dropped: no "doing X: doing X").
     pub fn store(doing: impl Into<String>) -> impl FnOnce(StoreError) -> IngestError {
         let doing = doing.into();
-        move |source| IngestError::Store { doing, source }
+        move |source| IngestError::Store {
+            doing,
+            source: source.into_cause(),
+        }
     }
 
     pub(super) fn io(

@@ -10,6 +10,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::write_tx::WriteTx;
 use super::{Store, StoreError};
 use crate::checks::mentions::{Extraction, Origin, Role};
 use crate::checks::prompts::{NewPrompt, split_list, text_key};
@@ -103,48 +104,55 @@ impl Store {
         prompt: &NewPrompt,
         now: i64,
     ) -> Result<Added, StoreError> {
-        let key = text_key(&prompt.text);
-        let mut tx = self.pool.begin().await?;
-        let existing =
-            sqlx::query("SELECT id, active FROM prompts WHERE site = $1 AND text_key = $2")
-                .bind(site)
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (tags, engines) = (prompt.tags.join(","), prompt.engines.join(","));
-        let added = match existing {
-            Some(row) if row.try_get::<i64, _>("active")? != 0 => {
-                Added::Duplicate(row.try_get("id")?)
-            }
-            Some(row) => {
-                let id: i64 = row.try_get("id")?;
-                sqlx::query("UPDATE prompts SET active = 1, text = $1, tags = $2, engines = $3 WHERE id = $4")
-                    .bind(&prompt.text)
-                    .bind(&tags)
-                    .bind(&engines)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                Added::Reactivated(id)
-            }
-            None => {
-                let row = sqlx::query(
-                    "INSERT INTO prompts (site, text, text_key, tags, engines, active, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+        super::doing("adding a prompt", async {
+            let key = text_key(&prompt.text);
+            let (tags, engines) = (prompt.tags.join(","), prompt.engines.join(","));
+            let mut tx = self.begin_write().await?;
+            let existing = tx
+                .fetch_optional(
+                    "SELECT id, active FROM prompts WHERE site = $1 AND text_key = $2",
+                    vec![site.into(), key.as_str().into()],
                 )
-                .bind(site)
-                .bind(&prompt.text)
-                .bind(&key)
-                .bind(&tags)
-                .bind(&engines)
-                .bind(now)
-                .fetch_one(&mut *tx)
                 .await?;
-                Added::New(row.try_get("id")?)
-            }
-        };
-        tx.commit().await?;
-        Ok(added)
+            let added = match existing {
+                Some(row) if row.int(1)? != 0 => Added::Duplicate(row.int(0)?),
+                Some(row) => {
+                    let id = row.int(0)?;
+                    tx.execute(
+                        "UPDATE prompts SET active = 1, text = $1, tags = $2, engines = $3 \
+                     WHERE id = $4",
+                        vec![
+                            prompt.text.as_str().into(),
+                            tags.into(),
+                            engines.into(),
+                            id.into(),
+                        ],
+                    )
+                    .await?;
+                    Added::Reactivated(id)
+                }
+                None => {
+                    let row = tx
+                        .fetch_one(
+                            "INSERT INTO prompts (site, text, text_key, tags, engines, active, \
+                         created_at) VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+                            vec![
+                                site.into(),
+                                prompt.text.as_str().into(),
+                                key.into(),
+                                tags.into(),
+                                engines.into(),
+                                now.into(),
+                            ],
+                        )
+                        .await?;
+                    Added::New(row.int(0)?)
+                }
+            };
+            tx.commit().await?;
+            Ok(added)
+        })
+        .await
     }
 
     /// Prompts, oldest first; `site` filters; inactive ones only with `include_removed`.
@@ -153,46 +161,62 @@ impl Store {
         site: Option<&str>,
         include_removed: bool,
     ) -> Result<Vec<PromptRow>, StoreError> {
-        let sql = format!(
-            "SELECT {PROMPT_COLUMNS} FROM prompts WHERE ($1 IS NULL OR site = $1) \
+        super::doing("listing prompts", async {
+            let sql = format!(
+                "SELECT {PROMPT_COLUMNS} FROM prompts WHERE ($1 IS NULL OR site = $1) \
              AND (active = 1 OR $2 = 1) ORDER BY id"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(site)
-            .bind(i64::from(include_removed))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(prompt_row).collect()
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(site)
+                .bind(i64::from(include_removed))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter().map(prompt_row).collect()
+        })
+        .await
     }
 
     /// One prompt by id (active or not).
     pub async fn prompt(&self, id: i64) -> Result<Option<PromptRow>, StoreError> {
-        let sql = format!("SELECT {PROMPT_COLUMNS} FROM prompts WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(prompt_row).transpose()
+        super::doing("reading a prompt", async {
+            let sql = format!("SELECT {PROMPT_COLUMNS} FROM prompts WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(prompt_row).transpose()
+        })
+        .await
     }
 
     /// Stops tracking a prompt (its answers stay); false when no active prompt has that id.
     pub async fn remove_prompt(&self, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE prompts SET active = 0 WHERE id = $1 AND active = 1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        super::doing("removing a prompt", async {
+            let changed = self
+                .write_one(
+                    "UPDATE prompts SET active = 0 WHERE id = $1 AND active = 1",
+                    vec![id.into()],
+                )
+                .await?;
+            Ok(changed > 0)
+        })
+        .await
     }
 
     /// Starts a check run (`running`); returns its id.
     pub async fn start_check_run(&self, now: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO check_runs (started_at, status) VALUES ($1, 'running') RETURNING id",
-        )
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("id")?)
+        super::doing("starting a check run", async {
+            let mut tx = self.begin_write().await?;
+            let row = tx
+            .fetch_one(
+                "INSERT INTO check_runs (started_at, status) VALUES ($1, 'running') RETURNING id",
+                vec![now.into()],
+            )
+            .await?;
+            tx.commit().await?;
+            row.int(0)
+        })
+        .await
     }
 
     /// Closes a run with `status` (`finished` or `aborted`) at `now`.
@@ -202,30 +226,26 @@ impl Store {
         now: i64,
         status: RunStatus,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE check_runs SET finished_at = $1, status = $2 WHERE id = $3")
-            .bind(now)
-            .bind(status.as_str())
-            .bind(run_id)
-            .execute(&self.pool)
+        super::doing("closing a check run", async {
+            self.write_one(
+                "UPDATE check_runs SET finished_at = $1, status = $2 WHERE id = $3",
+                vec![now.into(), status.as_str().into(), run_id.into()],
+            )
             .await?;
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
     /// Closes as `aborted` every run still `running` whose last sign of life (its latest
     /// answer's `asked_at`, else its start) is before `idle_since`: its process died. Its
     /// `finished_at` is that last sign of life. Returns how many runs were closed.
     pub async fn close_stale_check_runs(&self, idle_since: i64) -> Result<u64, StoreError> {
-        let last_seen = "COALESCE((SELECT MAX(a.asked_at) FROM answers a \
-                         WHERE a.run_id = check_runs.id), started_at)";
-        let sql = format!(
-            "UPDATE check_runs SET status = 'aborted', finished_at = {last_seen} \
-             WHERE status = 'running' AND {last_seen} < $1"
-        );
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(idle_since)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        super::doing("closing stale check runs", async {
+            self.write_one(CLOSE_STALE_RUNS, vec![idle_since.into()])
+                .await
+        })
+        .await
     }
 
     /// Stores an answer (or failed call) and, for an ok answer, its extraction; returns the
@@ -235,48 +255,44 @@ impl Store {
         answer: &NewAnswer,
         extraction: Option<&Extraction>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let citations_json = serde_json::to_string(&answer.provider_citations)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let row = sqlx::query(
-            "INSERT INTO answers (run_id, prompt_id, site, engine, kind, model, sample, asked_at, \
-             day, status, error, http_status, attempts, latency_ms, input_tokens, output_tokens, \
-             cost_usd, text, provider_citations) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             CAST(CAST($17 AS TEXT) AS DOUBLE PRECISION), $18, $19) RETURNING id",
-        )
-        .bind(answer.run_id)
-        .bind(answer.prompt_id)
-        .bind(&answer.site)
-        .bind(&answer.engine)
-        .bind(&answer.kind)
-        .bind(&answer.model)
-        .bind(i64::from(answer.sample))
-        .bind(answer.asked_at)
-        .bind(crate::day::day_text(answer.asked_at))
-        .bind(if answer.error.is_none() {
-            "ok"
-        } else {
-            "failed"
+        super::doing("storing an answer", async {
+            let citations_json = serde_json::to_string(&answer.provider_citations)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let status = if answer.error.is_none() {
+                "ok"
+            } else {
+                "failed"
+            };
+            let values = vec![
+                answer.run_id.into(),
+                answer.prompt_id.into(),
+                answer.site.as_str().into(),
+                answer.engine.as_str().into(),
+                answer.kind.as_str().into(),
+                answer.model.as_deref().into(),
+                i64::from(answer.sample).into(),
+                answer.asked_at.into(),
+                crate::day::day_text(answer.asked_at).into(),
+                status.into(),
+                answer.error.as_deref().into(),
+                answer.http_status.map(i64::from).into(),
+                i64::from(answer.attempts).into(),
+                to_i64(answer.latency_ms).into(),
+                to_i64(answer.input_tokens).into(),
+                to_i64(answer.output_tokens).into(),
+                answer.cost_usd.into(),
+                answer.text.as_deref().into(),
+                citations_json.into(),
+            ];
+            let mut tx = self.begin_write().await?;
+            let id = tx.fetch_one(INSERT_ANSWER, values).await?.int(0)?;
+            if let Some(extraction) = extraction {
+                insert_extraction(&mut tx, id, &answer.site, extraction).await?;
+            }
+            tx.commit().await?;
+            Ok(id)
         })
-        .bind(&answer.error)
-        .bind(answer.http_status.map(i64::from))
-        .bind(i64::from(answer.attempts))
-        .bind(to_i64(answer.latency_ms))
-        .bind(to_i64(answer.input_tokens))
-        .bind(to_i64(answer.output_tokens))
-        // As text: sqlx's Any driver sends an f64 that PostgreSQL refuses for a float8 column.
-        .bind(answer.cost_usd.map(|usd| usd.to_string()))
-        .bind(&answer.text)
-        .bind(citations_json)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get("id")?;
-        if let Some(extraction) = extraction {
-            insert_extraction(&mut tx, id, &answer.site, extraction).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+        .await
     }
 
     /// Up to `limit` ok answers of `site` (all sites when None) with an id above `after`, by
@@ -287,37 +303,40 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<Vec<StoredAnswer>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, site, text, provider_citations FROM answers \
+        super::doing("reading stored answers", async {
+            let rows = sqlx::query(
+                "SELECT id, site, text, provider_citations FROM answers \
              WHERE status = 'ok' AND ($1 IS NULL OR site = $1) AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(site)
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let cited: Option<String> = row.try_get("provider_citations")?;
-                let provider_citations = match cited {
-                    Some(json) => serde_json::from_str(&json).map_err(|_| {
-                        StoreError::Corrupt(format!(
-                            "answer {id}: provider_citations is not a JSON list"
-                        ))
-                    })?,
-                    None => Vec::new(),
-                };
-                Ok(StoredAnswer {
-                    id,
-                    site: row.try_get("site")?,
-                    text: row
-                        .try_get::<Option<String>, _>("text")?
-                        .unwrap_or_default(),
-                    provider_citations,
+            )
+            .bind(site)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let id: i64 = row.try_get("id")?;
+                    let cited: Option<String> = row.try_get("provider_citations")?;
+                    let provider_citations = match cited {
+                        Some(json) => serde_json::from_str(&json).map_err(|_| {
+                            StoreError::Corrupt(format!(
+                                "answer {id}: provider_citations is not a JSON list"
+                            ))
+                        })?,
+                        None => Vec::new(),
+                    };
+                    Ok(StoredAnswer {
+                        id,
+                        site: row.try_get("site")?,
+                        text: row
+                            .try_get::<Option<String>, _>("text")?
+                            .unwrap_or_default(),
+                        provider_citations,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
+        .await
     }
 
     /// Replaces an answer's mentions and citations.
@@ -327,41 +346,59 @@ impl Store {
         site: &str,
         extraction: &Extraction,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for table in [
-            "DELETE FROM mentions WHERE answer_id = $1",
-            "DELETE FROM citations WHERE answer_id = $1",
-        ] {
-            sqlx::query(table).bind(answer_id).execute(&mut *tx).await?;
-        }
-        insert_extraction(&mut tx, answer_id, site, extraction).await?;
-        tx.commit().await?;
-        Ok(())
+        super::doing("replacing the mentions and citations of an answer", async {
+            let mut tx = self.begin_write().await?;
+            for sql in [
+                "DELETE FROM mentions WHERE answer_id = $1",
+                "DELETE FROM citations WHERE answer_id = $1",
+            ] {
+                tx.execute(sql, vec![answer_id.into()]).await?;
+            }
+            insert_extraction(&mut tx, answer_id, site, extraction).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 }
 
+/// Closes the runs still `running` with no sign of life since `$1` (see
+/// [`Store::close_stale_check_runs`]).
+const CLOSE_STALE_RUNS: &str = "UPDATE check_runs SET status = 'aborted', finished_at = \
+     COALESCE((SELECT MAX(a.asked_at) FROM answers a WHERE a.run_id = check_runs.id), started_at) \
+     WHERE status = 'running' AND COALESCE((SELECT MAX(a.asked_at) FROM answers a \
+     WHERE a.run_id = check_runs.id), started_at) < $1";
+
+/// One answer; the cost (`$17`) is cast from text (see `write_tx::Value::Float`).
+const INSERT_ANSWER: &str = "INSERT INTO answers (run_id, prompt_id, site, engine, kind, model, \
+     sample, asked_at, day, status, error, http_status, attempts, latency_ms, input_tokens, \
+     output_tokens, cost_usd, text, provider_citations) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+     CAST(CAST($17 AS TEXT) AS DOUBLE PRECISION), $18, $19) RETURNING id";
+
 async fn insert_extraction(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut WriteTx,
     answer_id: i64,
     site: &str,
     extraction: &Extraction,
 ) -> Result<(), StoreError> {
     for mention in &extraction.mentions {
-        sqlx::query(
+        tx.execute(
             "INSERT INTO mentions (answer_id, site, entity, role, mentioned, mention_count, \
              first_offset, rank_position, list_position) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            vec![
+                answer_id.into(),
+                site.into(),
+                mention.entity.as_str().into(),
+                role_text(mention.role).into(),
+                i64::from(mention.count > 0).into(),
+                i64::from(mention.count).into(),
+                mention.first_offset.map(i64::from).into(),
+                mention.rank.map(i64::from).into(),
+                mention.list_position.map(i64::from).into(),
+            ],
         )
-        .bind(answer_id)
-        .bind(site)
-        .bind(&mention.entity)
-        .bind(role_text(mention.role))
-        .bind(i64::from(mention.count > 0))
-        .bind(i64::from(mention.count))
-        .bind(mention.first_offset.map(i64::from))
-        .bind(mention.rank.map(i64::from))
-        .bind(mention.list_position.map(i64::from))
-        .execute(&mut **tx)
         .await?;
     }
     for (position, citation) in extraction.citations.iter().enumerate() {
@@ -373,19 +410,20 @@ async fn insert_extraction(
             Origin::Provider => "provider",
             Origin::Text => "text",
         };
-        sqlx::query(
+        tx.execute(
             "INSERT INTO citations (answer_id, site, position, url, domain, owner_role, \
              owner_entity, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            vec![
+                answer_id.into(),
+                site.into(),
+                (position as i64 + 1).into(),
+                citation.url.as_str().into(),
+                citation.domain.as_str().into(),
+                role.into(),
+                entity.into(),
+                origin.into(),
+            ],
         )
-        .bind(answer_id)
-        .bind(site)
-        .bind(position as i64 + 1)
-        .bind(&citation.url)
-        .bind(&citation.domain)
-        .bind(role)
-        .bind(entity)
-        .bind(origin)
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())

@@ -87,19 +87,22 @@ fn runs(blocks: Vec<std::ops::Range<i64>>) -> Vec<std::ops::Range<i64>> {
 impl Store {
     /// A site's stored secret salts, by UTC day (`YYYY-MM-DD`).
     pub async fn day_salts(&self, site: &str) -> Result<HashMap<String, Vec<u8>>, StoreError> {
-        let rows = sqlx::query("SELECT day, salt FROM day_salts WHERE site = $1")
-            .bind(site)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let day: String = row.try_get("day")?;
-                let salt: String = row.try_get("salt")?;
-                let salt = hex::decode(&salt)
-                    .map_err(|_| StoreError::Corrupt(format!("salt of {day} is not hex")))?;
-                Ok((day, salt))
-            })
-            .collect()
+        super::doing("reading day salts", async {
+            let rows = sqlx::query("SELECT day, salt FROM day_salts WHERE site = $1")
+                .bind(site)
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let day: String = row.try_get("day")?;
+                    let salt: String = row.try_get("salt")?;
+                    let salt = hex::decode(&salt)
+                        .map_err(|_| StoreError::Corrupt(format!("salt of {day} is not hex")))?;
+                    Ok((day, salt))
+                })
+                .collect()
+        })
+        .await
     }
 
     /// Where ingest of a file stopped last time, if it was seen before.
@@ -108,42 +111,48 @@ impl Store {
         site: &str,
         file_id: &str,
     ) -> Result<Option<Checkpoint>, StoreError> {
-        let row = sqlx::query(
-            "SELECT path, byte_offset, lines, head_len, device, inode FROM ingest_checkpoints \
+        super::doing("reading a checkpoint", async {
+            let row = sqlx::query(
+                "SELECT path, byte_offset, lines, head_len, device, inode FROM ingest_checkpoints \
              WHERE site = $1 AND file_id = $2",
-        )
-        .bind(site)
-        .bind(file_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(Checkpoint {
-                site: site.to_string(),
-                file_id: file_id.to_string(),
-                head_len: row.try_get("head_len")?,
-                device: row.try_get("device")?,
-                inode: row.try_get("inode")?,
-                path: row.try_get("path")?,
-                byte_offset: row.try_get("byte_offset")?,
-                lines: row.try_get("lines")?,
-                replaces: None,
+            )
+            .bind(site)
+            .bind(file_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|row| {
+                Ok(Checkpoint {
+                    site: site.to_string(),
+                    file_id: file_id.to_string(),
+                    head_len: row.try_get("head_len")?,
+                    device: row.try_get("device")?,
+                    inode: row.try_get("inode")?,
+                    path: row.try_get("path")?,
+                    byte_offset: row.try_get("byte_offset")?,
+                    lines: row.try_get("lines")?,
+                    replaces: None,
+                })
             })
+            .transpose()
         })
-        .transpose()
+        .await
     }
 
     /// The fingerprint lengths under 4096 bytes a site's checkpoints use (0: the first line):
     /// a file is looked up under each of them.
     pub async fn short_fingerprint_lengths(&self, site: &str) -> Result<Vec<i64>, StoreError> {
-        let rows = sqlx::query(
+        super::doing("reading checkpoint fingerprint lengths", async {
+            let rows = sqlx::query(
             "SELECT DISTINCT head_len FROM ingest_checkpoints WHERE site = $1 AND head_len < 4096",
         )
         .bind(site)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| Ok(row.try_get("head_len")?))
-            .collect()
+            rows.iter()
+                .map(|row| Ok(row.try_get("head_len")?))
+                .collect()
+        })
+        .await
     }
 
     /// Reserves `count` session ids from the database's own id generator, for one ingest to
@@ -157,51 +166,50 @@ impl Store {
         &self,
         count: u32,
     ) -> Result<Vec<std::ops::Range<i64>>, StoreError> {
-        let count = i64::from(count.max(1));
-        match (&self.sqlite_writer, self.backend) {
-            (_, Backend::Postgres) => {
-                let rows = sqlx::query(RESERVE_POSTGRES_IDS)
-                    .bind(count)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut blocks = rows
-                    .iter()
-                    .map(|row| {
-                        let first: i64 = row.try_get("first")?;
-                        let size: i64 = row.try_get("size")?;
-                        Ok(first..first + size)
-                    })
-                    .collect::<Result<Vec<_>, StoreError>>()?;
-                blocks.sort_unstable_by_key(|block| block.start);
-                Ok(runs(blocks))
+        super::doing("reserving session ids", async {
+            let count = i64::from(count.max(1));
+            match self.backend {
+                Backend::Postgres => {
+                    let rows = sqlx::query(RESERVE_POSTGRES_IDS)
+                        .bind(count)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let mut blocks = rows
+                        .iter()
+                        .map(|row| {
+                            let first: i64 = row.try_get("first")?;
+                            let size: i64 = row.try_get("size")?;
+                            Ok(first..first + size)
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()?;
+                    blocks.sort_unstable_by_key(|block| block.start);
+                    Ok(runs(blocks))
+                }
+                Backend::Sqlite => {
+                    let mut tx = self.begin_write().await?;
+                    let last = tx
+                        .fetch_one(RESERVE_SQLITE_IDS, vec![count.into()])
+                        .await?
+                        .int(0)?;
+                    tx.commit().await?;
+                    Ok(std::iter::once(last - count + 1..last + 1).collect())
+                }
             }
-            (Some(writer), Backend::Sqlite) => {
-                writer
-                    .run(move |conn| {
-                        let last: i64 =
-                            conn.query_row(RESERVE_SQLITE_IDS, [count], |row| row.get(0))?;
-                        Ok(std::iter::once(last - count + 1..last + 1).collect())
-                    })
-                    .await
-            }
-            (None, Backend::Sqlite) => {
-                let row = sqlx::query(RESERVE_SQLITE_IDS)
-                    .bind(count)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let last: i64 = row.try_get(0)?;
-                Ok(std::iter::once(last - count + 1..last + 1).collect())
-            }
-        }
+        })
+        .await
     }
 
     /// The latest pageview time stored for a site.
     pub async fn latest_hit(&self, site: &str) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT MAX(last_hit_at) AS latest FROM sessions WHERE site = $1")
-            .bind(site)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("latest")?)
+        super::doing("reading the latest hit", async {
+            let row =
+                sqlx::query("SELECT MAX(last_hit_at) AS latest FROM sessions WHERE site = $1")
+                    .bind(site)
+                    .fetch_one(&self.pool)
+                    .await?;
+            Ok(row.try_get("latest")?)
+        })
+        .await
     }
 
     /// The `limit` most recent sessions of a site whose last pageview is at or after `since`
@@ -212,39 +220,42 @@ impl Store {
         since: i64,
         limit: i64,
     ) -> Result<Vec<StoredSession>, StoreError> {
-        let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE site = $1 AND last_hit_at >= $2 \
+        super::doing("reading recent sessions", async {
+            let sql = format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE site = $1 AND last_hit_at >= $2 \
              ORDER BY last_hit_at DESC, id DESC LIMIT $3"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(site)
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+            let goal_rows = sqlx::query(
+                "SELECT c.session_id, c.goal FROM conversions c WHERE c.session_id IN \
+             (SELECT id FROM sessions WHERE site = $1 AND last_hit_at >= $2 \
+              ORDER BY last_hit_at DESC, id DESC LIMIT $3)",
+            )
             .bind(site)
             .bind(since)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        let goal_rows = sqlx::query(
-            "SELECT c.session_id, c.goal FROM conversions c WHERE c.session_id IN \
-             (SELECT id FROM sessions WHERE site = $1 AND last_hit_at >= $2 \
-              ORDER BY last_hit_at DESC, id DESC LIMIT $3)",
-        )
-        .bind(site)
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut goals: HashMap<i64, Vec<String>> = HashMap::new();
-        for row in goal_rows {
-            goals
-                .entry(row.try_get("session_id")?)
-                .or_default()
-                .push(row.try_get("goal")?);
-        }
-        rows.iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                session_from_row(row, goals.remove(&id).unwrap_or_default())
-            })
-            .collect()
+            let mut goals: HashMap<i64, Vec<String>> = HashMap::new();
+            for row in goal_rows {
+                goals
+                    .entry(row.try_get("session_id")?)
+                    .or_default()
+                    .push(row.try_get("goal")?);
+            }
+            rows.iter()
+                .map(|row| {
+                    let id: i64 = row.try_get("id")?;
+                    session_from_row(row, goals.remove(&id).unwrap_or_default())
+                })
+                .collect()
+        })
+        .await
     }
 
     /// Calls `each(visitor_key, last_hit_at)` for the sessions of a site with a last pageview
@@ -256,44 +267,47 @@ impl Store {
         skip: i64,
         each: &mut (dyn FnMut(&str, i64) + Send),
     ) -> Result<(), StoreError> {
-        // Where the previous page ended: (last_hit_at, id) of its last row.
-        let mut after: Option<(i64, i64)> = None;
-        let mut offset = skip;
-        loop {
-            let query = match after {
-                None => sqlx::query(
-                    "SELECT id, visitor_key, last_hit_at FROM sessions \
+        super::doing("listing older recent sessions", async {
+            // Where the previous page ended: (last_hit_at, id) of its last row.
+            let mut after: Option<(i64, i64)> = None;
+            let mut offset = skip;
+            loop {
+                let query = match after {
+                    None => sqlx::query(
+                        "SELECT id, visitor_key, last_hit_at FROM sessions \
                      WHERE site = $1 AND last_hit_at >= $2 \
                      ORDER BY last_hit_at DESC, id DESC LIMIT $3 OFFSET $4",
-                )
-                .bind(site)
-                .bind(since)
-                .bind(KEY_PAGE)
-                .bind(offset),
-                Some((last_hit, id)) => sqlx::query(
-                    "SELECT id, visitor_key, last_hit_at FROM sessions \
+                    )
+                    .bind(site)
+                    .bind(since)
+                    .bind(KEY_PAGE)
+                    .bind(offset),
+                    Some((last_hit, id)) => sqlx::query(
+                        "SELECT id, visitor_key, last_hit_at FROM sessions \
                      WHERE site = $1 AND last_hit_at >= $2 \
                      AND (last_hit_at < $3 OR (last_hit_at = $3 AND id < $4)) \
                      ORDER BY last_hit_at DESC, id DESC LIMIT $5",
-                )
-                .bind(site)
-                .bind(since)
-                .bind(last_hit)
-                .bind(id)
-                .bind(KEY_PAGE),
-            };
-            let rows = query.fetch_all(&self.pool).await?;
-            for row in &rows {
-                let key: String = row.try_get("visitor_key")?;
-                let last_hit: i64 = row.try_get("last_hit_at")?;
-                each(&key, last_hit);
-                after = Some((last_hit, row.try_get("id")?));
+                    )
+                    .bind(site)
+                    .bind(since)
+                    .bind(last_hit)
+                    .bind(id)
+                    .bind(KEY_PAGE),
+                };
+                let rows = query.fetch_all(&self.pool).await?;
+                for row in &rows {
+                    let key: String = row.try_get("visitor_key")?;
+                    let last_hit: i64 = row.try_get("last_hit_at")?;
+                    each(&key, last_hit);
+                    after = Some((last_hit, row.try_get("id")?));
+                }
+                offset = 0;
+                if (rows.len() as i64) < KEY_PAGE {
+                    return Ok(());
+                }
             }
-            offset = 0;
-            if (rows.len() as i64) < KEY_PAGE {
-                return Ok(());
-            }
-        }
+        })
+        .await
     }
 
     /// A visitor's latest session of a site with a last pageview at or after `since`, with
@@ -320,6 +334,7 @@ impl Store {
         visitor_keys: &[String],
         since: i64,
     ) -> Result<HashMap<String, StoredSession>, StoreError> {
+        super::doing("looking up sessions", async {
         if visitor_keys.is_empty() {
             return Ok(HashMap::new());
         }
@@ -365,19 +380,23 @@ impl Store {
             }
         }
         Ok(found)
+    }).await
     }
 
     /// Creates, if missing, the index set-aside sessions are found through. Not a migration:
     /// its random keys make every insert slower, and only an ingest that sets sessions aside
     /// (a site with more visitors at once than the session cap) needs it.
     pub async fn ensure_visitor_index(&self) -> Result<(), StoreError> {
-        sqlx::query(
-            "CREATE INDEX IF NOT EXISTS sessions_site_visitor \
+        super::doing("creating the visitor index", async {
+            self.write_one(
+                "CREATE INDEX IF NOT EXISTS sessions_site_visitor \
              ON sessions (site, visitor_key, last_hit_at)",
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Refreshes PostgreSQL's planner statistics of the sessions table. A flood of new
@@ -385,10 +404,13 @@ impl Store {
     /// planner answers a visitor lookup by walking every recent session of the site instead of
     /// seeking the visitor index. SQLite plans these lookups well without statistics.
     pub async fn refresh_session_statistics(&self) -> Result<(), StoreError> {
-        if self.backend == Backend::Postgres {
-            sqlx::query("ANALYZE sessions").execute(&self.pool).await?;
-        }
-        Ok(())
+        super::doing("refreshing session statistics", async {
+            if self.backend == Backend::Postgres {
+                sqlx::query("ANALYZE sessions").execute(&self.pool).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// The paths stored in the AI crawler rollup for one site, day and agent.
@@ -398,15 +420,18 @@ impl Store {
         day: &str,
         agent: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT path FROM daily_crawlers WHERE site = $1 AND day = $2 AND agent = $3",
-        )
-        .bind(site)
-        .bind(day)
-        .bind(agent)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|row| Ok(row.try_get("path")?)).collect()
+        super::doing("reading stored crawler paths", async {
+            let rows = sqlx::query(
+                "SELECT path FROM daily_crawlers WHERE site = $1 AND day = $2 AND agent = $3",
+            )
+            .bind(site)
+            .bind(day)
+            .bind(agent)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(|row| Ok(row.try_get("path")?)).collect()
+        })
+        .await
     }
 
     /// Deletes the sessions (and their conversions) and the day salts of days before
@@ -416,44 +441,45 @@ impl Store {
         site: Option<&str>,
         before: &str,
     ) -> Result<Forgotten, StoreError> {
-        // Conversions first: they refer to the sessions.
-        const DELETES: [&str; 3] = [
-            "DELETE FROM conversions WHERE session_id IN (SELECT id FROM sessions \
+        super::doing("deleting old visits", async {
+            // Conversions first: they refer to the sessions.
+            const DELETES: [&str; 3] = [
+                "DELETE FROM conversions WHERE session_id IN (SELECT id FROM sessions \
              WHERE day < $1 AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT)))",
-            "DELETE FROM sessions WHERE day < $1 \
+                "DELETE FROM sessions WHERE day < $1 \
              AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
-            "DELETE FROM day_salts WHERE day < $1 \
+                "DELETE FROM day_salts WHERE day < $1 \
              AND (CAST($2 AS TEXT) IS NULL OR site = CAST($2 AS TEXT))",
-        ];
-        let mut tx = self.pool.begin().await?;
-        let mut deleted = [0u64; 3];
-        for (sql, count) in DELETES.iter().zip(&mut deleted) {
-            *count = sqlx::query(*sql)
-                .bind(before)
-                .bind(site)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        tx.commit().await?;
-        let [conversions, sessions, salts] = deleted;
-        Ok(Forgotten {
-            sessions,
-            conversions,
-            salts,
+            ];
+            let mut tx = self.begin_write().await?;
+            let mut deleted = [0u64; 3];
+            for (sql, count) in DELETES.into_iter().zip(&mut deleted) {
+                *count = tx.execute(sql, vec![before.into(), site.into()]).await?;
+            }
+            tx.commit().await?;
+            let [conversions, sessions, salts] = deleted;
+            Ok(Forgotten {
+                sessions,
+                conversions,
+                salts,
+            })
         })
+        .await
     }
 
     /// The sites with stored sessions and the latest hit of each.
     pub async fn latest_hits(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT site, MAX(last_hit_at) AS latest FROM sessions GROUP BY site ORDER BY site",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("site")?, row.try_get("latest")?)))
-            .collect()
+        super::doing("reading the latest hits", async {
+            let rows = sqlx::query(
+                "SELECT site, MAX(last_hit_at) AS latest FROM sessions GROUP BY site ORDER BY site",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("site")?, row.try_get("latest")?)))
+                .collect()
+        })
+        .await
     }
 }
 

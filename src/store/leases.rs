@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Connection, Row};
 use tokio_util::sync::CancellationToken;
 
+use super::write_tx::Value;
 use super::{Backend, Store, StoreError};
 use crate::day::now_unix;
 
@@ -74,76 +75,84 @@ impl Store {
     /// Takes the lease `name`, or fails at once with [`StoreError::LeaseHeld`] naming its
     /// holder.
     pub async fn take_lease(&self, name: &str) -> Result<Lease, StoreError> {
-        let token = format!("{:032x}", rand::random::<u128>());
-        let me = LeaseHolder {
-            pid: i64::from(std::process::id()),
-            host: host_name(),
-            since: now_unix(),
-        };
-        let mut lease = Lease {
-            name: name.to_string(),
-            token: token.clone(),
-            store: self.clone(),
-            conn: std::sync::Mutex::new(None),
-            renewal: CancellationToken::new(),
-            lost: Arc::new(AtomicBool::new(false)),
-            released: false,
-        };
-        match self.backend {
-            Backend::Postgres => {
-                let mut conn = self.pool.acquire().await?.detach();
-                let locked: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
-                    .bind(lock_key(name))
-                    .fetch_one(&mut conn)
-                    .await?
-                    .try_get("locked")?;
-                if !locked {
-                    conn.close().await.ok();
-                    let holder = self.lease_holder(name).await?.unwrap_or(LeaseHolder {
-                        pid: 0,
-                        host: "another connection".into(),
-                        since: now_unix(),
-                    });
-                    return Err(StoreError::LeaseHeld {
-                        name: name.to_string(),
-                        holder,
-                    });
+        super::doing("taking a lease", async {
+            let token = format!("{:032x}", rand::random::<u128>());
+            let me = LeaseHolder {
+                pid: i64::from(std::process::id()),
+                host: host_name(),
+                since: now_unix(),
+            };
+            let mut lease = Lease {
+                name: name.to_string(),
+                token: token.clone(),
+                store: self.clone(),
+                conn: std::sync::Mutex::new(None),
+                renewal: CancellationToken::new(),
+                lost: Arc::new(AtomicBool::new(false)),
+                released: false,
+            };
+            match self.backend {
+                Backend::Postgres => {
+                    let mut conn = self.pool.acquire().await?.detach();
+                    let locked: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
+                        .bind(lock_key(name))
+                        .fetch_one(&mut conn)
+                        .await?
+                        .try_get("locked")?;
+                    if !locked {
+                        conn.close().await.ok();
+                        let holder = self.lease_holder(name).await?.unwrap_or(LeaseHolder {
+                            pid: 0,
+                            host: "another connection".into(),
+                            since: now_unix(),
+                        });
+                        return Err(StoreError::LeaseHeld {
+                            name: name.to_string(),
+                            holder,
+                        });
+                    }
+                    sqlx::query(UPSERT_LEASE)
+                        .bind(name)
+                        .bind(&token)
+                        .bind(me.pid)
+                        .bind(&me.host)
+                        .bind(me.since)
+                        .bind(i64::MAX)
+                        .execute(&mut conn)
+                        .await?;
+                    lease.conn = std::sync::Mutex::new(Some(conn));
                 }
-                sqlx::query(UPSERT_LEASE)
-                    .bind(name)
-                    .bind(&token)
-                    .bind(me.pid)
-                    .bind(&me.host)
-                    .bind(me.since)
-                    .bind(i64::MAX)
-                    .execute(&mut conn)
-                    .await?;
-                lease.conn = std::sync::Mutex::new(Some(conn));
+                Backend::Sqlite => {
+                    self.take_sqlite_lease(name, &token, me).await?;
+                    lease.spawn_renewal();
+                }
             }
-            Backend::Sqlite => {
-                self.take_sqlite_lease(name, &token, me).await?;
-                lease.spawn_renewal();
-            }
-        }
-        Ok(lease)
+            Ok(lease)
+        })
+        .await
     }
 
     /// Who holds `name` now, as its row says (None: nobody has taken it).
     pub async fn lease_holder(&self, name: &str) -> Result<Option<LeaseHolder>, StoreError> {
-        let row = sqlx::query("SELECT pid, host, since FROM leases WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| {
-            Ok(LeaseHolder {
-                pid: row.try_get("pid")?,
-                host: row.try_get("host")?,
-                since: row.try_get("since")?,
+        super::doing("reading a lease", async {
+            let row = sqlx::query("SELECT pid, host, since FROM leases WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| {
+                Ok(LeaseHolder {
+                    pid: row.try_get("pid")?,
+                    host: row.try_get("host")?,
+                    since: row.try_get("since")?,
+                })
             })
+            .transpose()
         })
-        .transpose()
+        .await
     }
 
+    /// Takes a SQLite lease: reads its row and writes ours over it unless it is still held,
+    /// in one write transaction (on a file, on its writer thread).
     async fn take_sqlite_lease(
         &self,
         name: &str,
@@ -151,73 +160,30 @@ impl Store {
         me: LeaseHolder,
     ) -> Result<(), StoreError> {
         let expires_at = me.since + TIME_TO_LIVE.as_secs() as i64;
-        let (name_copy, token_copy, me_copy) = (name.to_string(), token.to_string(), me.clone());
-        let (name, token) = (name.to_string(), token.to_string());
-        let take = move |conn: &mut rusqlite::Connection| -> Result<(), StoreError> {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let current = tx
-                .query_row(SELECT_LEASE, [&name], |row| {
-                    Ok((
-                        LeaseHolder {
-                            pid: row.get(0)?,
-                            host: row.get(1)?,
-                            since: row.get(2)?,
-                        },
-                        row.get::<_, i64>(3)?,
-                    ))
-                })
-                .map(Some)
-                .or_else(|err| match err {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    other => Err(other),
-                })?;
-            if let Some((holder, expires)) = current
-                && still_held(&holder, expires, &me)
-            {
-                return Err(StoreError::LeaseHeld { name, holder });
-            }
-            tx.execute(
-                UPSERT_LEASE,
-                rusqlite::params![name, token, me.pid, me.host, me.since, expires_at],
-            )?;
-            tx.commit()?;
-            Ok(())
-        };
-        match &self.sqlite_writer {
-            Some(writer) => writer.run(take).await,
-            // An in-memory database lives in this process only, on the pool's one connection.
-            None => {
-                let mut tx = self.pool.begin().await?;
-                let row = sqlx::query(SELECT_LEASE)
-                    .bind(&name_copy)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some(row) = row {
-                    let holder = LeaseHolder {
-                        pid: row.try_get("pid")?,
-                        host: row.try_get("host")?,
-                        since: row.try_get("since")?,
-                    };
-                    if still_held(&holder, row.try_get("expires_at")?, &me_copy) {
-                        return Err(StoreError::LeaseHeld {
-                            name: name_copy,
-                            holder,
-                        });
-                    }
-                }
-                sqlx::query(UPSERT_LEASE)
-                    .bind(&name_copy)
-                    .bind(&token_copy)
-                    .bind(me_copy.pid)
-                    .bind(&me_copy.host)
-                    .bind(me_copy.since)
-                    .bind(expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
+        let mut tx = self.begin_write().await?;
+        if let Some(row) = tx.fetch_optional(SELECT_LEASE, vec![name.into()]).await? {
+            let holder = LeaseHolder {
+                pid: row.int(0)?,
+                host: row.text(1)?,
+                since: row.int(2)?,
+            };
+            if still_held(&holder, row.int(3)?, &me) {
+                return Err(StoreError::LeaseHeld {
+                    name: name.to_string(),
+                    holder,
+                });
             }
         }
+        let row = vec![
+            name.into(),
+            token.into(),
+            me.pid.into(),
+            me.host.into(),
+            me.since.into(),
+            expires_at.into(),
+        ];
+        tx.execute(UPSERT_LEASE, row).await?;
+        tx.commit().await
     }
 
     /// Pushes a SQLite lease's expiry forward; false when it is no longer ours.
@@ -235,8 +201,8 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `sql` (`$1` the time when given, then the name and the holder's token) on the
-    /// SQLite file's writer thread, or else on the pool; returns the rows changed.
+    /// Runs `sql` (`$1` the time when given, then the name and the holder's token) in a
+    /// write transaction of its own; returns the rows changed.
     async fn write_lease_row(
         &self,
         sql: &'static str,
@@ -244,28 +210,12 @@ impl Store {
         name: &str,
         token: &str,
     ) -> Result<u64, StoreError> {
-        let (name, token) = (name.to_string(), token.to_string());
-        if let Some(writer) = &self.sqlite_writer {
-            return writer
-                .run(move |conn| {
-                    let changed = match time {
-                        Some(time) => conn.execute(sql, rusqlite::params![time, name, token])?,
-                        None => conn.execute(sql, rusqlite::params![name, token])?,
-                    };
-                    Ok(changed as u64)
-                })
-                .await;
-        }
-        let mut query = sqlx::query(sql);
-        if let Some(time) = time {
-            query = query.bind(time);
-        }
-        Ok(query
-            .bind(name)
-            .bind(token)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        let args = time
+            .map(Value::from)
+            .into_iter()
+            .chain([name.into(), token.into()])
+            .collect();
+        self.write_one(sql, args).await
     }
 }
 
@@ -302,18 +252,21 @@ impl Lease {
 
     /// Releases the lease: the next taker gets it at once.
     pub async fn release(mut self) -> Result<(), StoreError> {
-        self.released = true;
-        self.renewal.cancel();
-        let result = self.store.drop_lease_row(&self.name, &self.token).await;
-        let conn = self.conn.get_mut().ok().and_then(Option::take);
-        if let Some(mut conn) = conn {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(lock_key(&self.name))
-                .execute(&mut conn)
-                .await?;
-            conn.close().await.ok();
-        }
-        result
+        super::doing("releasing a lease", async {
+            self.released = true;
+            self.renewal.cancel();
+            let result = self.store.drop_lease_row(&self.name, &self.token).await;
+            let conn = self.conn.get_mut().ok().and_then(Option::take);
+            if let Some(mut conn) = conn {
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(lock_key(&self.name))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await.ok();
+            }
+            result
+        })
+        .await
     }
 }
 
@@ -367,7 +320,7 @@ fn lock_key(name: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-// The statements use `$n` placeholders, which rusqlite binds in order as well.
+// The statements use `$n` placeholders in order, as every write transaction needs.
 const UPSERT_LEASE: &str = "INSERT INTO leases (name, holder, pid, host, since, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
      pid = excluded.pid, host = excluded.host, since = excluded.since, \

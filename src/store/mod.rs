@@ -6,7 +6,13 @@
 //! `Any` over a trait with two concrete pools because one copy of every query is worth more
 //! than the conversion cost everywhere but one place: the ingest batch writer, which on a
 //! SQLite file binds its rows through a direct rusqlite connection (see `batch`; the same
-//! statements, one bundled SQLite), on the file's one writer thread (`sqlite_writer`). Ids are
+//! statements, one bundled SQLite), on the file's one writer thread (`sqlite_writer`).
+//!
+//! Every write of a SQLite file runs on that writer thread, so a process never has two write
+//! connections to one file: the other writes (prompts, check runs, answers, `forget`, leases,
+//! id reservations) go through one write-transaction seam (`write_tx`) written once over owned
+//! values, which runs on the writer thread for a file and on the pool for PostgreSQL and
+//! in-memory SQLite. Reads stay on the pool (WAL readers do not block the writer). Ids are
 //! assigned by the database: conversion ids on insert, session ids reserved in blocks before
 //! use (`reserve_session_ids`), so batches need no `RETURNING` round trips and writers of
 //! different sites never collide. Named leases (`leases`) keep two ingests of one site apart.
@@ -20,7 +26,8 @@
 //! Opening: a PostgreSQL server is reached with one connection first, within
 //! `CONNECT_TIMEOUT` (5 s), so a refused or silent server is named at once; a SQLite file is
 //! migrated inside one exclusive transaction, so processes opening a new file together do not
-//! race. Write errors are named for what they mean ([`StoreError::on_write`]).
+//! race. Write errors are named for what they mean ([`StoreError::on_write`]), and errors of
+//! the public operations say which operation failed ([`StoreError::Operation`]).
 
 mod batch;
 mod checks;
@@ -30,6 +37,7 @@ mod names;
 mod query;
 mod sqlite_reader;
 mod sqlite_writer;
+mod write_tx;
 
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
@@ -107,9 +115,53 @@ pub enum StoreError {
     /// A write met a row another writer added first.
     #[error("{0} (another writer added the same row first)")]
     Conflict(String),
+    /// An operation of the store failed; `doing` names it ("storing an answer: the disk is
+    /// full"). Its kind is its cause's.
+    #[error("{doing}: {source}")]
+    Operation {
+        doing: &'static str,
+        source: Box<StoreError>,
+    },
 }
 
 impl StoreError {
+    /// Names the operation an error comes from ("adding a prompt"), for `map_err`. Errors that
+    /// already say what failed (a refused or timed-out query, a held lease, opening the
+    /// database) and errors already named stay as they are.
+    pub fn doing(doing: &'static str) -> impl FnOnce(StoreError) -> StoreError {
+        move |err| match err {
+            StoreError::Connect { .. }
+            | StoreError::Unreachable { .. }
+            | StoreError::UnsupportedUrl { .. }
+            | StoreError::Migrate { .. }
+            | StoreError::Refused(_)
+            | StoreError::Timeout { .. }
+            | StoreError::LeaseHeld { .. }
+            | StoreError::Operation { .. } => err,
+            cause => StoreError::Operation {
+                doing,
+                source: Box::new(cause),
+            },
+        }
+    }
+
+    /// The operation that failed, when the error names one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Operation { doing, .. } => Some(doing),
+            _ => None,
+        }
+    }
+
+    /// The error without the operation's name: for callers that name what they were doing
+    /// themselves (an ingest says which file and byte it was committing).
+    pub fn into_cause(self) -> StoreError {
+        match self {
+            StoreError::Operation { source, .. } => *source,
+            other => other,
+        }
+    }
+
     /// The same error, named for what it means to the person running a write: a full disk
     /// or a conflicting writer, when the database says so.
     pub fn on_write(self) -> StoreError {
@@ -138,9 +190,21 @@ impl StoreError {
                     _ => StoreError::Sqlite(rusqlite::Error::SqliteFailure(err, Some(text))),
                 }
             }
+            StoreError::Operation { doing, source } => StoreError::Operation {
+                doing,
+                source: Box::new(source.on_write()),
+            },
             other => other,
         }
     }
+}
+
+/// Runs one operation of the store and names it in its error (see [`StoreError::doing`]).
+async fn doing<T>(
+    doing: &'static str,
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    work.await.map_err(StoreError::doing(doing))
 }
 
 impl crate::error::HasKind for StoreError {
@@ -156,6 +220,7 @@ impl crate::error::HasKind for StoreError {
                 ErrorKind::Unavailable
             }
             StoreError::Conflict(_) | StoreError::LeaseHeld { .. } => ErrorKind::Conflict,
+            StoreError::Operation { source, .. } => source.kind(),
             StoreError::Migrate { .. }
             | StoreError::Sql(_)
             | StoreError::Sqlite(_)
@@ -376,6 +441,82 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{ErrorKind, HasKind};
+
+    fn sqlite_failure(code: std::ffi::c_int, message: &str) -> StoreError {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            Some(message.into()),
+        ))
+    }
+
+    #[test]
+    fn errors_name_the_operation_and_keep_their_kind() {
+        let full = StoreError::doing("storing an answer")(sqlite_failure(
+            rusqlite::ffi::SQLITE_FULL,
+            "database or disk is full",
+        ))
+        .on_write();
+        assert_eq!(
+            full.to_string(),
+            "storing an answer: the disk is full: database or disk is full"
+        );
+        assert_eq!(full.kind(), ErrorKind::Unavailable);
+        assert_eq!(full.operation(), Some("storing an answer"));
+
+        let taken = StoreError::doing("adding a prompt")(
+            sqlite_failure(
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE,
+                "UNIQUE constraint failed: prompts.site, prompts.text_key",
+            )
+            .on_write(),
+        );
+        assert_eq!(
+            taken.to_string(),
+            "adding a prompt: UNIQUE constraint failed: prompts.site, prompts.text_key \
+             (another writer added the same row first)"
+        );
+        assert_eq!(taken.kind(), ErrorKind::Conflict);
+
+        let other = StoreError::doing("deleting old visits")(sqlite_failure(
+            rusqlite::ffi::SQLITE_IOERR,
+            "disk I/O error",
+        ));
+        assert_eq!(
+            other.to_string(),
+            "deleting old visits: database error: disk I/O error"
+        );
+        assert_eq!(other.kind(), ErrorKind::Internal);
+        let lost = StoreError::doing("closing a check run")(StoreError::WriterLost);
+        assert_eq!(
+            lost.to_string(),
+            "closing a check run: the SQLite writer thread failed"
+        );
+    }
+
+    #[test]
+    fn an_operation_is_named_once() {
+        // find_session calls find_sessions: the inner name stays, the outer is not added.
+        let inner = StoreError::doing("looking up sessions")(StoreError::Corrupt("x".into()));
+        let outer = StoreError::doing("looking up a session")(inner);
+        assert_eq!(
+            outer.to_string(),
+            "looking up sessions: stored data is corrupt: x"
+        );
+        // Errors that say what failed already are not named again.
+        let refused = StoreError::doing("running a query")(StoreError::Refused("no".into()));
+        assert!(matches!(refused, StoreError::Refused(_)));
+        assert_eq!(refused.kind(), ErrorKind::Usage);
+        // A caller that names the operation itself (an ingest) takes the cause.
+        let ingest = crate::ingest::IngestError::store("committing access.log up to byte 9")(
+            StoreError::doing("committing an ingest batch")(StoreError::DiskFull("full".into())),
+        );
+        assert_eq!(
+            ingest.to_string(),
+            "committing access.log up to byte 9: the disk is full: full"
+        );
+        assert_eq!(ingest.kind(), ErrorKind::Unavailable);
+    }
 
     #[test]
     fn sqlite_urls_get_create_mode() {

@@ -64,22 +64,27 @@ impl Store {
         values: &[Option<String>],
         timeout: Duration,
     ) -> Result<Table, StoreError> {
-        match (self.backend, &self.sqlite_file) {
-            (Backend::Postgres, _) => self.run_on_postgres(&prepared.sql, values, timeout).await,
-            (Backend::Sqlite, Some(path)) => {
-                let (path, sql, values) = (path.clone(), prepared.sql.clone(), values.to_vec());
-                tokio::task::spawn_blocking(move || {
-                    sqlite_reader::run(&path, &sql, &values, timeout)
-                })
-                .await
-                .map_err(|_| StoreError::ReaderLost)?
-            }
-            (Backend::Sqlite, None) => Err(StoreError::Refused(
-                "queries need a database file: an in-memory SQLite database has none to open \
+        super::doing("running a query", async {
+            match (self.backend, &self.sqlite_file) {
+                (Backend::Postgres, _) => {
+                    self.run_on_postgres(&prepared.sql, values, timeout).await
+                }
+                (Backend::Sqlite, Some(path)) => {
+                    let (path, sql, values) = (path.clone(), prepared.sql.clone(), values.to_vec());
+                    tokio::task::spawn_blocking(move || {
+                        sqlite_reader::run(&path, &sql, &values, timeout)
+                    })
+                    .await
+                    .map_err(|_| StoreError::ReaderLost)?
+                }
+                (Backend::Sqlite, None) => Err(StoreError::Refused(
+                    "queries need a database file: an in-memory SQLite database has none to open \
                  read-only"
-                    .to_string(),
-            )),
-        }
+                        .to_string(),
+                )),
+            }
+        })
+        .await
     }
 
     /// Runs `prepared` through the pool with `values[i]` bound to `$i+1` (None binds NULL),
@@ -91,8 +96,11 @@ impl Store {
         prepared: &Prepared,
         values: &[Option<String>],
     ) -> Result<Table, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(fetch(&mut conn, &prepared.sql, values).await?)
+        super::doing("running a query", async {
+            let mut conn = self.pool.acquire().await?;
+            Ok(fetch(&mut conn, &prepared.sql, values).await?)
+        })
+        .await
     }
 
     async fn run_on_postgres(

@@ -11,7 +11,8 @@
 //!   `COPY` and runs the other statements (`postgres`);
 //! - an in-memory SQLite database (tests) through sqlx's `Any` pool.
 //!
-//! Migrations and every read still go through sqlx's `Any` pool.
+//! Migrations and every read still go through sqlx's `Any` pool; the store's other writes go
+//! through `write_tx` (on a SQLite file, on the same writer thread).
 //!
 //! Session ids are reserved from the database before the batch is built (see
 //! [`Store::reserve_session_ids`]); conversion ids are assigned by the database on insert. So
@@ -81,7 +82,8 @@ impl Store {
 }
 
 impl BatchWriter {
-    /// Writes one batch and its checkpoint in a single transaction.
+    /// Writes one batch and its checkpoint in a single transaction. Its errors do not name the
+    /// operation: the ingest that calls it names the file and byte it was committing.
     pub async fn commit(
         &mut self,
         mut changes: Changes,
