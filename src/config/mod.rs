@@ -4,12 +4,14 @@
 //! (brand, competitors, engines) are in `checks`; a site's hosts, goals and source rules in
 //! `sites`; checking names typed in flags against the configured and stored ones in [`names`].
 
+mod alerts;
 mod checks;
 pub mod names;
 mod sites;
 #[cfg(test)]
 mod tests;
 
+pub use alerts::{ALERT_KINDS, AlertSettings, AlertsConfig};
 pub use checks::{EngineConfig, EntityConfig, MAX_SAMPLES};
 pub use sites::{
     CompiledGoals, GoalConfig, GoalKind, MAX_GOALS_PER_SITE, SiteConfig, SourceRuleConfig,
@@ -95,6 +97,9 @@ pub struct Settings {
     /// The AI engines prompt checks ask.
     #[serde(default)]
     pub engines: Vec<EngineConfig>,
+    /// Alert thresholds for every site (each site may override them).
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     /// Where the settings came from (for messages); not a config key.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -115,6 +120,7 @@ impl Default for Settings {
             salt_retention_days: DEFAULT_SALT_RETENTION_DAYS,
             sites: Vec::new(),
             engines: Vec::new(),
+            alerts: AlertsConfig::default(),
             source: None,
         }
     }
@@ -127,6 +133,7 @@ impl fmt::Debug for Settings {
             .field("salt_retention_days", &self.salt_retention_days)
             .field("sites", &self.sites)
             .field("engines", &self.engines)
+            .field("alerts", &self.alerts)
             .field("source", &self.source)
             .finish()
     }
@@ -290,12 +297,26 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
             .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
         checks::validate_entities(site.brand.as_ref(), &site.competitors)
             .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
+        alerts::validate(&site.alerts, &format!("{key}.alerts")).map_err(|(k, m)| invalid(k, m))?;
     }
+    alerts::validate(&settings.alerts, "alerts").map_err(|(k, m)| invalid(k, m))?;
     checks::validate_engines(&settings.engines).map_err(|(k, m)| invalid(k, m))?;
     Ok(())
 }
 
 impl Settings {
+    /// The alert thresholds in force for `site` (its own, else the global ones, else the
+    /// defaults); the global ones for a site not configured.
+    pub fn alert_settings(&self, site: &str) -> AlertSettings {
+        let own = self
+            .sites
+            .iter()
+            .find(|s| s.name == site)
+            .map(|s| s.alerts.clone())
+            .unwrap_or_default();
+        AlertSettings::resolve(&self.alerts, &own)
+    }
+
     /// The named site, or the only site when `name` is None.
     pub fn site(&self, name: Option<&str>) -> Result<&SiteConfig, SiteError> {
         let config = names::config_path(self);

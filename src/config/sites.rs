@@ -38,6 +38,9 @@ pub struct SiteConfig {
     /// Competitors tracked beside the brand.
     #[serde(default)]
     pub competitors: Vec<EntityConfig>,
+    /// The site's own alert thresholds, over the global `[alerts]`.
+    #[serde(default)]
+    pub alerts: super::AlertsConfig,
 }
 
 /// A source rule as written in the config: exactly one of `host` (optionally with a path,

@@ -306,3 +306,22 @@ fn goals_match_as_bits() {
     assert_eq!(goals.matches("/pricing"), 0);
     assert_eq!(goals.macro_mask(), 0b01);
 }
+
+#[test]
+fn alert_thresholds_are_global_and_per_site() {
+    let settings = parse_str(
+        "[alerts]\nalpha = 0.05\nmin_sessions = 500\n\
+         [[sites]]\nname = \"a\"\n[sites.alerts]\nmin_sessions = 50\ndisabled = [\"mention_rate\"]\n\
+         [[sites]]\nname = \"b\"\n",
+    )
+    .unwrap();
+    let a = settings.alert_settings("a");
+    assert_eq!((a.alpha, a.min_sessions), (0.05, 50));
+    assert!(!a.is_enabled("mention_rate"));
+    let b = settings.alert_settings("b");
+    assert_eq!((b.alpha, b.min_sessions, b.window_days), (0.05, 500, 7));
+    let err = parse_str("[[sites]]\nname = \"a\"\n[sites.alerts]\nalpha = 2\n").unwrap_err();
+    assert!(err.to_string().contains("sites[0].alerts.alpha"), "{err}");
+    let err = parse_str("[alerts]\nwindow = 7\n").unwrap_err();
+    assert!(err.to_string().contains("window"), "{err}");
+}

@@ -113,6 +113,7 @@ pub fn demo_site() -> SiteConfig {
                 domains: vec![format!("{}.test", name.to_lowercase())],
             })
             .collect(),
+        alerts: crate::config::AlertsConfig::default(),
     }
 }
 
