@@ -308,6 +308,26 @@ pub struct ReportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// AI against search: this window's conversion rates against the baseline's, with tests
+    #[command(long_about = "\
+AI assistants against search over time: the current window (--window days ending on --as-of, \
+inclusive; default yesterday, UTC, the last complete day) against the baseline (the --baseline \
+days just before it).
+
+Per segment (ai_assistant, search = organic + paid, organic_search, everything_else, and each AI \
+assistant): sessions, conversions, conversion rate with its Wilson 95% interval and share of \
+all sessions in both windows; the change of the rate with its two-sided p-value (two-proportion \
+z-test, or Fisher's exact test when a cell of the table is expected to hold fewer than 5) and \
+the verdict: a shift up or down only when it is significant after the Benjamini-Hochberg \
+correction over all segments (alpha), large (min_relative_change) and backed by enough data \
+(min_sessions, min_conversions), else which of these held it back. Then the AI/search \
+conversion-rate ratio in both windows with its 95% interval (Katz log method) and its change.
+
+Days before the first day with any data shorten a window instead of counting as days without \
+visitors; the heading says how many days each window covers. Window lengths and thresholds \
+default to the [alerts] section of the config (7 and 28 days, alpha 0.01, a change of 25%, \
+200 sessions and 10 conversions).")]
+    Compare(CompareArgs),
     /// Sessions, conversions and conversion rate (with Wilson 95% interval) per channel or source
     #[command(long_about = "\
 Sessions, conversions and conversion rate per channel or source, with the Wilson 95% \
@@ -531,6 +551,28 @@ pub struct PeriodArgs {
     /// Last day, YYYY-MM-DD (UTC, inclusive)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Only this site (default: all sites together)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Count sessions that reached this goal instead of any macro goal
+    #[arg(long)]
+    pub goal: Option<String>,
+    /// Last day of the current window, YYYY-MM-DD (UTC; default yesterday)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Days in the current window (default: [alerts] window_days, 7)
+    #[arg(long, value_name = "DAYS")]
+    pub window: Option<u32>,
+    /// Days in the baseline just before it (default: [alerts] baseline_days, 28)
+    #[arg(long, value_name = "DAYS")]
+    pub baseline: Option<u32>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormatArg,
 }
 
 #[derive(Debug, Args)]

@@ -7,16 +7,16 @@ use std::io::{BufWriter, Write};
 
 use anyhow::Result;
 
-use super::with_app;
+use super::{print_out, with_app};
 use crate::classify::AiPurpose;
 use crate::cli::{
-    CitationsByArg, ConversionsByArg, CrawlersByArg, MentionsByArg, OutputFormatArg, PeriodArgs,
-    PurposeArg, RankedOutput, ReportCommand,
+    CitationsByArg, CompareArgs, ConversionsByArg, CrawlersByArg, MentionsByArg, OutputFormatArg,
+    PeriodArgs, PurposeArg, RankedOutput, ReportCommand,
 };
 use crate::config::Settings;
 use crate::report::table::{OutputFormat, Table};
-use crate::report::{CitationsBy, ConversionsBy, CrawlersBy, Filters, MentionsBy};
-use crate::service::{self, ReportKind, ReportRequest};
+use crate::report::{self, CitationsBy, ConversionsBy, CrawlersBy, Filters, MentionsBy};
+use crate::service::{self, CompareRequest, ReportKind, ReportRequest};
 
 impl From<OutputFormatArg> for OutputFormat {
     fn from(arg: OutputFormatArg) -> OutputFormat {
@@ -67,14 +67,48 @@ impl From<CitationsByArg> for CitationsBy {
 }
 
 pub async fn run(settings: Settings, command: ReportCommand) -> Result<()> {
-    let (request, format) = request(command);
+    let (request, format) = match request(command) {
+        Wanted::Report(request, format) => (request, format),
+        Wanted::Compare(args) => return compare(settings, args).await,
+    };
     let table = with_app(settings, async |app| service::report(app, request).await).await??;
     print_table(&table, format)
 }
 
+/// `aivis report compare`: the comparison as text for people, CSV or JSON.
+async fn compare(settings: Settings, args: CompareArgs) -> Result<()> {
+    let request = CompareRequest {
+        site: args.site,
+        goal: args.goal,
+        as_of: args.as_of,
+        window_days: args.window,
+        baseline_days: args.baseline,
+    };
+    let comparison = with_app(settings, async |app| service::compare(app, request).await).await??;
+    match args.format {
+        OutputFormatArg::Table => print_out(&report::compare::people_text(&comparison)),
+        OutputFormatArg::Csv => print_table(
+            &report::compare::program_table(&comparison),
+            OutputFormatArg::Csv,
+        ),
+        OutputFormatArg::Json => print_out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::compare::to_json(&comparison))?
+        )),
+    }
+}
+
+/// What `aivis report` was asked for: a report of the query library (and the format to print
+/// it in), or the comparison, which has its own shape.
+enum Wanted {
+    Report(ReportRequest, OutputFormatArg),
+    Compare(CompareArgs),
+}
+
 /// The report the flags ask for, and the format to print it in.
-fn request(command: ReportCommand) -> (ReportRequest, OutputFormatArg) {
+fn request(command: ReportCommand) -> Wanted {
     let (kind, filters, format) = match command {
+        ReportCommand::Compare(args) => return Wanted::Compare(args),
         ReportCommand::Conversions(args) => (
             ReportKind::Conversions(args.by.into()),
             Filters {
@@ -119,7 +153,7 @@ fn request(command: ReportCommand) -> (ReportRequest, OutputFormatArg) {
             (ReportKind::Visibility, filters(args.period), args.format)
         }
     };
-    (ReportRequest { kind, filters }, format)
+    Wanted::Report(ReportRequest { kind, filters }, format)
 }
 
 /// The report filters of `period` (checked by the service).

@@ -31,6 +31,10 @@ pub const LIBRARY: &[(&str, &str)] = &[
         include_str!("../../queries/ai_vs_search.sql"),
     ),
     (
+        "traffic_days",
+        include_str!("../../queries/traffic_days.sql"),
+    ),
+    (
         "daily_sessions_by_channel",
         include_str!("../../queries/daily_sessions_by_channel.sql"),
     ),

@@ -8,6 +8,7 @@
 //! sorts only what is shown. The report kinds here ([`ConversionsBy`], …) are plain enums; the
 //! CLI maps its own flags to them.
 
+pub mod compare;
 pub mod library;
 pub mod statement;
 pub mod table;

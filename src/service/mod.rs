@@ -6,14 +6,17 @@
 //! exit code or an HTTP status.
 //!
 //! Operations: [`ingest`], [`forget`] and [`check`] here; [`report`] and [`query`] in
-//! `reports`; [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and
-//! [`rescore`] in `prompts`.
+//! `reports`; [`compare`] (AI against search over two windows) in `compare`;
+//! [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and [`rescore`] in
+//! `prompts`.
 
+mod compare;
 mod prompts;
 mod reports;
 #[cfg(test)]
 mod tests;
 
+pub use compare::{CompareRequest, compare};
 pub use prompts::{
     AddPrompt, AddedPrompt, Imported, add_prompt, import_prompts, list_prompts, remove_prompt,
     rescore,

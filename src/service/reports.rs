@@ -130,7 +130,7 @@ fn check_filters(filters: &Filters) -> Result<(), ServiceError> {
 /// Refuses a site that neither the config nor the stored history knows, and a goal that
 /// neither the config nor the stored conversions (of that site, when given) know, naming the
 /// known ones.
-async fn check_names(app: &App, filters: &Filters) -> Result<(), ServiceError> {
+pub(super) async fn check_names(app: &App, filters: &Filters) -> Result<(), ServiceError> {
     if let Some(site) = &filters.site {
         let stored = app.store().stored_sites().await?;
         names::check_site(app.settings(), site, &stored)?;
