@@ -289,9 +289,9 @@ pub struct IngestArgs {
     /// Print the summary as JSON instead of text
     #[arg(long)]
     pub json: bool,
-    /// Lines per committed batch
-    #[arg(long, default_value_t = 20_000, hide = true)]
-    pub batch_lines: u64,
+    /// Lines per committed batch (default 20,000 on SQLite, 50,000 on PostgreSQL)
+    #[arg(long, hide = true)]
+    pub batch_lines: Option<u64>,
     /// Most sessions held in memory before the oldest are set aside to the database
     #[arg(long, default_value_t = crate::ingest::files::DEFAULT_MAX_HELD_SESSIONS, hide = true)]
     pub max_held_sessions: usize,

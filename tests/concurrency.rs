@@ -24,7 +24,7 @@ fn site(name: &str) -> SiteConfig {
 
 fn options() -> IngestOptions {
     IngestOptions {
-        batch_lines: 500,
+        batch_lines: Some(500),
         ..IngestOptions::default()
     }
 }

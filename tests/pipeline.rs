@@ -110,7 +110,7 @@ fn truth_crawlers(truth: &GroundTruth) -> CrawlerCounts {
 
 async fn run(store: &Store, inputs: Vec<Input>, batch_lines: u64) -> IngestSummary {
     let options = IngestOptions {
-        batch_lines,
+        batch_lines: Some(batch_lines),
         ..IngestOptions::default()
     };
     ingest(store, &demo_site(), inputs, options).await.unwrap()

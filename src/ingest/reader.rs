@@ -339,7 +339,7 @@ impl Reader<'_> {
                     .map_err(IngestError::store("indexing set-aside sessions"))?;
                 self.analyzed_at = added.max(1);
             }
-        } else if run.since_commit >= self.options.batch_lines {
+        } else if run.since_commit >= self.options.batch_lines_on(self.store.backend()) {
             self.send(pipeline, &mut run.checkpoint)?;
             run.since_commit = 0;
         }

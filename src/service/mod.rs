@@ -159,7 +159,7 @@ pub struct IngestRequest {
 /// ingest of the site runs.
 pub async fn ingest(app: &App, request: IngestRequest) -> Result<IngestSummary, ServiceError> {
     let site = app.settings.site(request.site.as_deref())?;
-    if request.options.batch_lines == 0 {
+    if request.options.batch_lines == Some(0) {
         return Err(ServiceError::Usage(
             "--batch-lines must be at least 1".into(),
         ));
