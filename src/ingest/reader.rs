@@ -27,11 +27,15 @@ use crate::store::{Checkpoint, Store, StoredSession};
 
 type Result<T> = std::result::Result<T, IngestError>;
 
-/// Session ids reserved by an ingest's first reservation; each later one reserves twice as
-/// many as the one before, up to [`MAX_SESSION_IDS_PER_RESERVATION`]. A short ingest (the
-/// daemon's every minute) leaves few unused ids behind; a long one reserves rarely.
-const FIRST_SESSION_IDS: u32 = 256;
-const MAX_SESSION_IDS_PER_RESERVATION: u32 = 16_384;
+/// Session ids reserved by an ingest's first reservation, at its first line; each later one
+/// reserves twice as many as the one before, up to [`MAX_SESSION_IDS_PER_RESERVATION`]. The
+/// next one is started when half of the last is left, which must outlast a batch commit
+/// queued before it on the writer: half of 16,384 ids lasts about 60,000 lines, several
+/// batch commits, where half of a 256-id block lasted under a thousand. Unused ids are only
+/// gaps: even an ingest a minute that leaves all 16,384 unused takes millions of years to use
+/// up the 64-bit ids.
+const FIRST_SESSION_IDS: u32 = 16_384;
+const MAX_SESSION_IDS_PER_RESERVATION: u32 = 65_536;
 
 /// Reserved session ids, and the next reservation while it is under way: it is started when
 /// half of the last one is used, so the reader does not wait for it behind a batch commit.
@@ -46,11 +50,11 @@ pub(super) struct SessionIdSupply {
 }
 
 impl SessionIdSupply {
-    /// After a first reservation of [`FIRST_SESSION_IDS`].
+    /// Nothing reserved yet: the first line that needs an id reserves [`FIRST_SESSION_IDS`].
     pub(super) fn new() -> SessionIdSupply {
         SessionIdSupply {
-            next_size: FIRST_SESSION_IDS * 2,
-            low_water: u64::from(FIRST_SESSION_IDS / 2),
+            next_size: FIRST_SESSION_IDS,
+            low_water: 1,
             pending: None,
         }
     }
@@ -111,10 +115,11 @@ fn next_step<'a, R: Read>(
     complete: bool,
     run: &mut FileRun,
 ) -> Result<Step<'a>> {
-    let event = lines.next_line().map_err(IngestError::io(
-        "reading",
-        format!("{}{}", run.name, gzip_hint(run.summary.compressed)),
-    ))?;
+    // The file's name is formatted only on an error: this runs for every line.
+    let event = lines.next_line().map_err(|err| {
+        let name = format!("{}{}", run.name, gzip_hint(run.summary.compressed));
+        IngestError::io("reading", name)(err)
+    })?;
     Ok(match event {
         None => Step::End,
         Some(LineEvent::Line { text, consumed }) => Step::Line(Some(text), consumed),
