@@ -48,6 +48,8 @@ pub struct WindowStats {
     pub rate: Rate,
     /// The segment's share of all sessions of the window; None when the window has none.
     pub share: Option<f64>,
+    /// All sessions of the window, every segment's.
+    pub all_sessions: u64,
 }
 
 impl WindowStats {
@@ -195,6 +197,7 @@ fn window_stats(rows: &[TrafficRow], keep: impl Fn(&TrafficRow) -> bool) -> Wind
         conversions,
         rate: wilson(conversions, sessions, Z_95),
         share: (all > 0).then(|| sessions as f64 / all as f64),
+        all_sessions: all,
     }
 }
 

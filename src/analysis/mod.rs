@@ -5,6 +5,7 @@
 //! ([`windows`]); [`compare`] puts them together for AI against search over two windows.
 //! No I/O; the report layer feeds it the counts that the SQL in `queries/` returns.
 
+pub mod alerts;
 pub mod compare;
 pub mod multiple;
 pub mod ratio;

@@ -1,0 +1,417 @@
+//! Alert rules and their lifecycle, over plain numbers. [`traffic_alerts`] turns a site's
+//! comparison into the alerts it raises (AI and search conversion rates, their ratio, AI's
+//! share of visits, a new AI assistant), each with a stable key, a severity from the size of
+//! the change and one sentence a brand manager understands. [`transition`] decides what a
+//! new evaluation does to a stored alert: open it, update it, re-open it for a mail when its
+//! severity rose, resolve it, or leave it (a resolved alert stays quiet for `cooldown_days`
+//! unless its severity rises).
+
+use serde_json::{Value, json};
+
+use super::compare::{Comparison, SegmentComparison, SegmentKind, WindowStats};
+use super::shift::{Direction, HeldBack, RateChange, Thresholds, Verdict, judge_all};
+use super::significance::Counts;
+use super::windows::Span;
+
+/// The kinds [`traffic_alerts`] evaluates.
+pub const TRAFFIC_KINDS: [&str; 5] = [
+    "ai_conversion_rate",
+    "search_conversion_rate",
+    "ai_search_ratio",
+    "ai_traffic_share",
+    "ai_source_new",
+];
+
+/// How much an alert matters, from the size of the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+
+    /// From a relative change: at least 60% critical, at least 40% warning, else info.
+    pub fn of_change(relative_change: Option<f64>) -> Severity {
+        match relative_change.map(f64::abs) {
+            None => Severity::Critical,
+            Some(size) if size >= 0.6 => Severity::Critical,
+            Some(size) if size >= 0.4 => Severity::Warning,
+            Some(_) => Severity::Info,
+        }
+    }
+}
+
+/// Where a stored alert is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Raised and not mailed yet (or risen in severity since the last mail).
+    Open,
+    /// Mailed; still holds.
+    Notified,
+    /// No longer holds.
+    Resolved,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Notified => "notified",
+            Status::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "open" => Some(Status::Open),
+            "notified" => Some(Status::Notified),
+            "resolved" => Some(Status::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// An alert an evaluation raised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raised {
+    /// `kind:site:subject`, stable across evaluations.
+    pub key: String,
+    pub kind: &'static str,
+    pub site: String,
+    /// What moved: the segment or AI source.
+    pub subject: String,
+    pub direction: Direction,
+    pub severity: Severity,
+    pub sentence: String,
+    /// The numbers behind it: both windows, the change, the p-value.
+    pub numbers: Value,
+}
+
+/// What a stored alert holds that decides its next state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredState {
+    pub status: Status,
+    pub severity: Severity,
+    /// Day numbers (days since 1970-01-01).
+    pub first_seen: i64,
+    pub resolved_on: Option<i64>,
+}
+
+/// What an evaluation on day `as_of` does to one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Raised and not stored, or stored resolved and allowed to re-open: a new alert,
+    /// `open`, first seen today.
+    Open,
+    /// Raised and stored open or notified: numbers updated, last seen today, status as
+    /// given (back to `open` when its severity rose since a mail).
+    Update(Status),
+    /// Stored open or notified and no longer raised.
+    Resolve,
+    /// Nothing to store (not raised and not active; or resolved within its cooldown).
+    Keep,
+}
+
+/// The transition of a key stored as `stored` (None: never raised) when the evaluation on day
+/// `as_of` raises it with `raised` severity (None: the condition does not hold).
+pub fn transition(
+    stored: Option<&StoredState>,
+    raised: Option<Severity>,
+    as_of: i64,
+    cooldown_days: u32,
+) -> Transition {
+    match (stored, raised) {
+        (None, Some(_)) => Transition::Open,
+        (None, None) => Transition::Keep,
+        (Some(s), Some(severity)) => match s.status {
+            Status::Open => Transition::Update(Status::Open),
+            Status::Notified if severity > s.severity => Transition::Update(Status::Open),
+            Status::Notified => Transition::Update(Status::Notified),
+            Status::Resolved => {
+                let quiet_until = s.resolved_on.unwrap_or(i64::MIN) + i64::from(cooldown_days);
+                if as_of >= quiet_until || severity > s.severity {
+                    Transition::Open
+                } else {
+                    Transition::Keep
+                }
+            }
+        },
+        (Some(s), None) => match s.status {
+            Status::Open | Status::Notified => Transition::Resolve,
+            Status::Resolved => Transition::Keep,
+        },
+    }
+}
+
+/// The alerts a site's comparison raises, for the enabled kinds among [`TRAFFIC_KINDS`].
+/// The two conversion rates and AI's share of visits are judged together (one correction);
+/// the ratio raises when its current interval leaves out the baseline ratio, the change is
+/// large and both rates have enough data; a new AI assistant needs a tenth of `min_trials`
+/// sessions in the window and none in a baseline that has days.
+pub fn traffic_alerts(
+    site: &str,
+    comparison: &Comparison,
+    thresholds: &Thresholds,
+    enabled: impl Fn(&str) -> bool,
+) -> Vec<Raised> {
+    let mut raised = Vec::new();
+    let (Some(ai), Some(search)) = (
+        comparison.segment("ai_assistant"),
+        comparison.segment("search"),
+    ) else {
+        return raised;
+    };
+    let windows = Windows {
+        current: &comparison.windows.current,
+        baseline: &comparison.windows.baseline,
+    };
+    let share_change = RateChange {
+        current: Counts::new(ai.current.sessions, ai.current.all_sessions),
+        baseline: Counts::new(ai.baseline.sessions, ai.baseline.all_sessions),
+    };
+    let judged = judge_all(
+        &[change_of(ai), change_of(search), share_change],
+        thresholds,
+    );
+    let rates = [
+        ("ai_conversion_rate", ai, "Visitors from AI assistants"),
+        (
+            "search_conversion_rate",
+            search,
+            "Visitors from search engines",
+        ),
+    ];
+    for ((kind, segment, who), judgement) in rates.into_iter().zip(&judged) {
+        if let Verdict::Shift(direction) = judgement.verdict
+            && enabled(kind)
+        {
+            let sentence = format!(
+                "{who} converted at {} {} against {} {} ({}, {}).",
+                percent(segment.current.rate.rate),
+                windows.now(),
+                percent(segment.baseline.rate.rate),
+                windows.before(),
+                signed(judgement.relative_change),
+                p_words(judgement.p_value),
+            );
+            raised.push(Raised {
+                key: format!("{kind}:{site}"),
+                kind,
+                site: site.into(),
+                subject: segment.segment.clone(),
+                direction,
+                severity: Severity::of_change(judgement.relative_change),
+                sentence,
+                numbers: segment_numbers(
+                    &windows,
+                    segment,
+                    judgement.p_value,
+                    judgement.relative_change,
+                ),
+            });
+        }
+    }
+    let share = &judged[2];
+    if let Verdict::Shift(direction) = share.verdict
+        && enabled("ai_traffic_share")
+    {
+        let (now, before) = (
+            ai.current.share.unwrap_or(0.0),
+            ai.baseline.share.unwrap_or(0.0),
+        );
+        raised.push(Raised {
+            key: format!("ai_traffic_share:{site}"),
+            kind: "ai_traffic_share",
+            site: site.into(),
+            subject: "ai_assistant".into(),
+            direction,
+            severity: Severity::of_change(share.relative_change),
+            sentence: format!(
+                "AI assistants brought {} of all visits {} against {} {} ({}, {}).",
+                percent(now),
+                windows.now(),
+                percent(before),
+                windows.before(),
+                signed(share.relative_change),
+                p_words(share.p_value)
+            ),
+            numbers: json!({
+                "current": {"from": windows.current.from_text(), "to": windows.current.to_text(),
+                            "days": windows.current.days, "ai_sessions": ai.current.sessions,
+                            "sessions": share_change.current.trials, "share": now},
+                "baseline": {"from": windows.baseline.from_text(), "to": windows.baseline.to_text(),
+                             "days": windows.baseline.days, "ai_sessions": ai.baseline.sessions,
+                             "sessions": share_change.baseline.trials, "share": before},
+                "relative_change": share.relative_change, "p_value": share.p_value,
+            }),
+        });
+    }
+    let ratio = &comparison.ratio;
+    let enough = |j: &super::shift::Judgement| {
+        !matches!(
+            j.verdict,
+            Verdict::Held(HeldBack::FewTrials | HeldBack::FewSuccesses)
+        )
+    };
+    if let (Some(now), Some(before), Some(relative)) =
+        (ratio.current, ratio.baseline, ratio.relative_change)
+        && ratio.excludes_baseline
+        && relative.abs() >= thresholds.min_relative_change
+        && enough(&judged[0])
+        && enough(&judged[1])
+        && enabled("ai_search_ratio")
+    {
+        let (now_value, before_value) = (now.ratio.unwrap_or(0.0), before.ratio.unwrap_or(0.0));
+        raised.push(Raised {
+            key: format!("ai_search_ratio:{site}"),
+            kind: "ai_search_ratio",
+            site: site.into(),
+            subject: "ai_vs_search".into(),
+            direction: if relative < 0.0 {
+                Direction::Down
+            } else {
+                Direction::Up
+            },
+            severity: Severity::of_change(Some(relative)),
+            sentence: format!(
+                "AI visitors converted {now_value:.2} times as often as search visitors {} \
+                 (95% interval {:.2}–{:.2}), against {before_value:.2} times {} ({}).",
+                windows.now(),
+                now.low,
+                now.high,
+                windows.before(),
+                signed(Some(relative)),
+            ),
+            numbers: json!({
+                "current": {"from": windows.current.from_text(), "to": windows.current.to_text(),
+                            "days": windows.current.days, "ratio": now_value,
+                            "ci_low": now.low, "ci_high": now.high},
+                "baseline": {"from": windows.baseline.from_text(), "to": windows.baseline.to_text(),
+                             "days": windows.baseline.days, "ratio": before_value,
+                             "ci_low": before.low, "ci_high": before.high},
+                "relative_change": relative, "p_value": ratio.p_value,
+            }),
+        });
+    }
+    if enabled("ai_source_new") && windows.baseline.days > 0 {
+        let least = (thresholds.min_trials / 10).max(1);
+        for source in comparison
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::AiSource)
+            .filter(|s| s.baseline.sessions == 0 && s.current.sessions >= least)
+        {
+            raised.push(Raised {
+                key: format!("ai_source_new:{site}:{}", source.segment),
+                kind: "ai_source_new",
+                site: site.into(),
+                subject: source.segment.clone(),
+                direction: Direction::Up,
+                severity: Severity::Info,
+                sentence: format!(
+                    "A new AI assistant sends visitors: {} brought {} visits {} and none {}.",
+                    source.segment,
+                    source.current.sessions,
+                    windows.now(),
+                    windows.before()
+                ),
+                numbers: segment_numbers(&windows, source, None, None),
+            });
+        }
+    }
+    raised
+}
+
+fn change_of(segment: &SegmentComparison) -> RateChange {
+    RateChange {
+        current: segment.current.counts(),
+        baseline: segment.baseline.counts(),
+    }
+}
+
+/// The two windows, for sentences.
+struct Windows<'a> {
+    current: &'a Span,
+    baseline: &'a Span,
+}
+
+impl Windows<'_> {
+    fn now(&self) -> String {
+        match self.current.days {
+            7 => "this week".into(),
+            1 => "yesterday".into(),
+            days => format!("in the last {days} days"),
+        }
+    }
+
+    fn before(&self) -> String {
+        match self.baseline.days {
+            28 => "in the four weeks before".into(),
+            7 => "in the week before".into(),
+            1 => "the day before".into(),
+            days => format!("in the {days} days before"),
+        }
+    }
+}
+
+fn segment_numbers(
+    windows: &Windows<'_>,
+    segment: &SegmentComparison,
+    p_value: Option<f64>,
+    relative_change: Option<f64>,
+) -> Value {
+    let one = |span: &Span, s: &WindowStats| {
+        json!({
+            "from": span.from_text(), "to": span.to_text(), "days": span.days,
+            "sessions": s.sessions, "conversions": s.conversions,
+            "rate": s.rate.rate, "ci_low": s.rate.low, "ci_high": s.rate.high,
+        })
+    };
+    json!({
+        "current": one(windows.current, &segment.current),
+        "baseline": one(windows.baseline, &segment.baseline),
+        "relative_change": relative_change,
+        "p_value": p_value,
+    })
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+fn signed(change: Option<f64>) -> String {
+    match change {
+        Some(c) if c < 0.0 => format!("−{:.0}%", -c * 100.0),
+        Some(c) => format!("+{:.0}%", c * 100.0),
+        None => "from none".into(),
+    }
+}
+
+fn p_words(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "p < 0.001".into(),
+        Some(p) => format!("p = {p:.3}"),
+        None => "no test".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

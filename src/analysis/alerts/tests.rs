@@ -1,0 +1,162 @@
+//! Alert rules and lifecycle: what a comparison raises, and what an evaluation does to a
+//! stored alert.
+
+use super::*;
+use crate::analysis::compare::{TrafficRow, compare};
+use crate::analysis::windows::windows;
+
+fn row(channel: &str, source: &str, sessions: u64, conversions: u64) -> TrafficRow {
+    TrafficRow {
+        channel: channel.into(),
+        source: source.into(),
+        sessions,
+        conversions,
+    }
+}
+
+/// AI converting at 9.1% in the baseline; `ai_now` conversions of 1000 AI sessions this week.
+fn comparison(ai_now: u64, extra_current: &[TrafficRow]) -> Comparison {
+    let baseline = [
+        row("ai_assistant", "chatgpt", 4000, 364),
+        row("organic_search", "google", 20000, 600),
+        row("direct", "direct", 16000, 320),
+    ];
+    let mut current = vec![
+        row("ai_assistant", "chatgpt", 1000, ai_now),
+        row("organic_search", "google", 5000, 150),
+        row("direct", "direct", 4000, 80),
+    ];
+    current.extend_from_slice(extra_current);
+    compare(
+        windows(20_000, 7, 28, Some(19_000)),
+        &current,
+        &baseline,
+        &Thresholds::default(),
+    )
+}
+
+fn kinds(raised: &[Raised]) -> Vec<&str> {
+    raised.iter().map(|r| r.kind).collect()
+}
+
+#[test]
+fn a_stable_site_raises_nothing() {
+    let raised = traffic_alerts("acme", &comparison(91, &[]), &Thresholds::default(), |_| {
+        true
+    });
+    assert!(raised.is_empty(), "{raised:?}");
+}
+
+#[test]
+fn a_falling_ai_rate_raises_its_alert_and_the_ratio() {
+    let raised = traffic_alerts("acme", &comparison(29, &[]), &Thresholds::default(), |_| {
+        true
+    });
+    assert_eq!(kinds(&raised), ["ai_conversion_rate", "ai_search_ratio"]);
+    let ai = &raised[0];
+    assert_eq!(ai.key, "ai_conversion_rate:acme");
+    assert_eq!(ai.direction, Direction::Down);
+    assert_eq!(ai.severity, Severity::Critical);
+    assert_eq!(
+        ai.sentence,
+        "Visitors from AI assistants converted at 2.9% this week against 9.1% in the four \
+         weeks before (−68%, p < 0.001)."
+    );
+    assert_eq!(ai.numbers["current"]["conversions"], 29);
+    assert_eq!(ai.numbers["baseline"]["sessions"], 4000);
+    assert_eq!(raised[1].direction, Direction::Down);
+    // A disabled kind is not raised.
+    let raised = traffic_alerts("acme", &comparison(29, &[]), &Thresholds::default(), |k| {
+        k != "ai_search_ratio"
+    });
+    assert_eq!(kinds(&raised), ["ai_conversion_rate"]);
+}
+
+#[test]
+fn a_new_ai_assistant_with_enough_visits_is_news() {
+    let raised = traffic_alerts(
+        "acme",
+        &comparison(
+            91,
+            &[
+                row("ai_assistant", "claude", 25, 1),
+                row("ai_assistant", "grok", 5, 0),
+            ],
+        ),
+        &Thresholds::default(),
+        |_| true,
+    );
+    let new: Vec<&Raised> = raised
+        .iter()
+        .filter(|r| r.kind == "ai_source_new")
+        .collect();
+    assert_eq!(new.len(), 1, "{raised:?}");
+    assert_eq!(new[0].key, "ai_source_new:acme:claude");
+    assert_eq!(new[0].severity, Severity::Info);
+}
+
+#[test]
+fn the_lifecycle_opens_updates_resolves_and_keeps_quiet() {
+    let open = StoredState {
+        status: Status::Open,
+        severity: Severity::Warning,
+        first_seen: 100,
+        resolved_on: None,
+    };
+    let notified = StoredState {
+        status: Status::Notified,
+        ..open.clone()
+    };
+    let resolved = StoredState {
+        status: Status::Resolved,
+        resolved_on: Some(110),
+        ..open.clone()
+    };
+    let warning = Some(Severity::Warning);
+    assert_eq!(transition(None, warning, 120, 7), Transition::Open);
+    assert_eq!(transition(None, None, 120, 7), Transition::Keep);
+    // Evaluating again: updated, not re-opened.
+    assert_eq!(
+        transition(Some(&open), warning, 120, 7),
+        Transition::Update(Status::Open)
+    );
+    assert_eq!(
+        transition(Some(&notified), warning, 120, 7),
+        Transition::Update(Status::Notified)
+    );
+    // Risen since the mail: open again, so the next mail tells.
+    assert_eq!(
+        transition(Some(&notified), Some(Severity::Critical), 120, 7),
+        Transition::Update(Status::Open)
+    );
+    assert_eq!(
+        transition(Some(&notified), None, 120, 7),
+        Transition::Resolve
+    );
+    assert_eq!(transition(Some(&resolved), None, 120, 7), Transition::Keep);
+    // Within the cooldown a resolved alert stays quiet unless it got worse.
+    assert_eq!(
+        transition(Some(&resolved), warning, 116, 7),
+        Transition::Keep
+    );
+    assert_eq!(
+        transition(Some(&resolved), Some(Severity::Critical), 116, 7),
+        Transition::Open
+    );
+    assert_eq!(
+        transition(Some(&resolved), warning, 117, 7),
+        Transition::Open
+    );
+}
+
+#[test]
+fn severity_grows_with_the_change() {
+    assert_eq!(Severity::of_change(Some(-0.3)), Severity::Info);
+    assert_eq!(Severity::of_change(Some(0.45)), Severity::Warning);
+    assert_eq!(Severity::of_change(Some(-0.68)), Severity::Critical);
+    assert_eq!(Severity::parse("warning"), Some(Severity::Warning));
+    assert_eq!(
+        Status::parse(Status::Notified.as_str()),
+        Some(Status::Notified)
+    );
+}
