@@ -82,6 +82,9 @@ source_rules. Without --site no config is read.")]
     /// Manage the tracked prompts (questions asked of AI engines)
     #[command(subcommand)]
     Prompts(PromptsCommand),
+    /// Judge whether AI against search really shifted, and list the alerts raised
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Ask every active prompt of each engine `samples` times and store the answers
     #[command(long_about = "\
 Ask every active prompt × engine × samples, concurrently within each engine's \
@@ -160,6 +163,74 @@ pub struct PromptAddArgs {
     /// The prompt, as a customer would ask it
     #[arg(value_name = "TEXT")]
     pub text: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Evaluate each site's alerts as of a day and store them (open, updated, resolved)
+    #[command(long_about = "\
+Evaluate each site's alerts as of a day (default yesterday, UTC): the current window against \
+its baseline, as `aivis report compare` shows them, with the site's [alerts] thresholds.
+
+Kinds: ai_conversion_rate and search_conversion_rate (the rate shifted: significant after the \
+correction for the tests of one evaluation, large, enough data), ai_search_ratio (the current \
+interval of the AI/search conversion-rate ratio leaves out the baseline ratio, and the change \
+is large), ai_traffic_share (AI's share of all visits shifted), ai_source_new (an AI assistant \
+with at least a tenth of min_sessions visits in the window and none in the baseline). \
+`disabled = [...]` in [alerts] turns kinds off.
+
+A new alert is stored open; evaluating again updates it (never a duplicate); an alert whose \
+condition no longer holds is resolved, and stays quiet for cooldown_days unless it comes back \
+more severe. --dry-run prints what would change and stores nothing.")]
+    Evaluate(AlertsEvaluateArgs),
+    /// List stored alerts
+    List(AlertsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsEvaluateArgs {
+    /// Only this configured site (default: every configured site)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Evaluate as of this day, YYYY-MM-DD (UTC; default yesterday)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Print what would change; store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format (json: an array of alerts)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AlertsFormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsListArgs {
+    /// Only this site
+    #[arg(long)]
+    pub site: Option<String>,
+    /// open (open or notified: still holding), resolved, or all
+    #[arg(long, value_enum, default_value = "open")]
+    pub status: AlertStatusArg,
+    /// Output format (json: an array of alerts)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AlertsFormatArg,
+}
+
+/// Output formats of alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertsFormatArg {
+    /// One line per alert for people.
+    Table,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// Which stored alerts to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertStatusArg {
+    Open,
+    Resolved,
+    All,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! 2 for the caller's mistakes and unknown names, 1 for the rest. [`UsageError`] is only for
 //! mistakes in the command line itself that never reach the library.
 
+mod alerts;
 mod checks;
 mod classify;
 mod demo;
@@ -108,6 +109,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Query(args) => query(cli.config.as_deref(), &args).await,
         Command::Classify(args) => classify::run(cli.config.as_deref(), &args),
+        Command::Alerts(command) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            alerts::run(settings, command).await
+        }
         Command::Prompts(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
             checks::prompts(settings, command).await

@@ -6,16 +6,19 @@
 //! exit code or an HTTP status.
 //!
 //! Operations: [`ingest`], [`forget`] and [`check`] here; [`report`] and [`query`] in
-//! `reports`; [`compare`] (AI against search over two windows) in `compare`;
+//! `reports`; [`compare`] (AI against search over two windows) in `compare`; [`evaluate`] and
+//! [`list_alerts`] in `alerts`;
 //! [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and [`rescore`] in
 //! `prompts`.
 
+mod alerts;
 mod compare;
 mod prompts;
 mod reports;
 #[cfg(test)]
 mod tests;
 
+pub use alerts::{EvaluateRequest, EvaluatedAlert, evaluate, list_alerts};
 pub use compare::{CompareRequest, compare};
 pub use prompts::{
     AddPrompt, AddedPrompt, Imported, add_prompt, import_prompts, list_prompts, remove_prompt,

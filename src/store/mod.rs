@@ -29,6 +29,7 @@
 //! race. Write errors are named for what they mean ([`StoreError::on_write`]), and errors of
 //! the public operations say which operation failed ([`StoreError::Operation`]).
 
+mod alerts;
 mod batch;
 mod checks;
 mod ingest;
@@ -39,6 +40,7 @@ mod sqlite_reader;
 mod sqlite_writer;
 mod write_tx;
 
+pub use alerts::{AlertFields, AlertWrite, StoredAlert};
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, Forgotten, StoredSession};

@@ -1,0 +1,250 @@
+//! The alert operations: `evaluate` judges each site's current window against its baseline
+//! (the comparison of `report compare`, with the site's `[alerts]` thresholds), raises the
+//! alerts of the enabled kinds and moves the stored ones through their lifecycle (see
+//! `analysis::alerts::transition`), in one transaction per site unless it is a dry run;
+//! `list_alerts` reads what is stored.
+
+use std::collections::HashMap;
+
+use super::{App, ServiceError};
+use crate::analysis::alerts::{
+    Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, traffic_alerts, transition,
+};
+use crate::day::{day_number, day_text, now_unix, parse_day};
+use crate::report::compare::{CompareParams, compare};
+use crate::store::{AlertFields, AlertWrite, StoredAlert};
+
+/// Which sites to evaluate, as of which day.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluateRequest {
+    /// One configured site; None: every configured site.
+    pub site: Option<String>,
+    /// `YYYY-MM-DD`, the last day of the current window; None: yesterday (UTC).
+    pub as_of: Option<String>,
+    /// Judge and report without storing anything.
+    pub dry_run: bool,
+}
+
+/// An alert after an evaluation: as stored (or as it would be, in a dry run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluatedAlert {
+    pub key: String,
+    pub kind: String,
+    pub site: String,
+    pub subject: String,
+    pub direction: String,
+    pub severity: String,
+    pub sentence: String,
+    /// JSON: both windows' numbers, the change and its p-value.
+    pub numbers: serde_json::Value,
+    pub status: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    /// What this evaluation did: `opened`, `updated`, `resolved`.
+    pub change: &'static str,
+}
+
+/// Evaluates the alerts of one site or of every configured site. Refused: a day not in the
+/// form `YYYY-MM-DD` (usage); a site not configured (not found: its thresholds and goals are
+/// in the config).
+pub async fn evaluate(
+    app: &App,
+    request: EvaluateRequest,
+) -> Result<Vec<EvaluatedAlert>, ServiceError> {
+    let as_of = as_of_day(request.as_of.as_deref())?;
+    let sites: Vec<String> = match &request.site {
+        Some(site) => vec![app.settings().site(Some(site))?.name.clone()],
+        None => app
+            .settings()
+            .sites
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for site in sites {
+        out.extend(evaluate_site(app, &site, as_of, request.dry_run).await?);
+    }
+    Ok(out)
+}
+
+async fn evaluate_site(
+    app: &App,
+    site: &str,
+    as_of: i64,
+    dry_run: bool,
+) -> Result<Vec<EvaluatedAlert>, ServiceError> {
+    let settings = app.settings().alert_settings(site);
+    let thresholds = settings.traffic_thresholds();
+    let params = CompareParams {
+        site: Some(site.to_string()),
+        goal: None,
+        as_of,
+        window_days: settings.window_days,
+        baseline_days: settings.baseline_days,
+        thresholds,
+    };
+    let comparison = compare(app.store(), &params).await?;
+    let raised = traffic_alerts(site, &comparison, &thresholds, |kind| {
+        settings.is_enabled(kind)
+    });
+    let stored: HashMap<String, StoredAlert> = app
+        .store()
+        .alerts(Some(site), &[])
+        .await?
+        .into_iter()
+        .map(|alert| (alert.key.clone(), alert))
+        .collect();
+    let today = day_text(as_of * 86_400);
+    let mut writes = Vec::new();
+    let mut out = Vec::new();
+    for alert in &raised {
+        let before = stored.get(&alert.key);
+        let state = before.and_then(stored_state);
+        match transition(
+            state.as_ref(),
+            Some(alert.severity),
+            as_of,
+            settings.cooldown_days,
+        ) {
+            Transition::Open => {
+                writes.push(AlertWrite::Open {
+                    fields: fields(alert),
+                    day: today.clone(),
+                });
+                out.push(evaluated(alert, Status::Open, &today, &today, "opened"));
+            }
+            Transition::Update(status) => {
+                writes.push(AlertWrite::Update {
+                    fields: fields(alert),
+                    status: status.as_str().into(),
+                    day: today.clone(),
+                });
+                let first_seen = before.map_or(today.clone(), |b| b.first_seen.clone());
+                out.push(evaluated(alert, status, &first_seen, &today, "updated"));
+            }
+            Transition::Resolve | Transition::Keep => {}
+        }
+    }
+    // Active alerts of the kinds evaluated here that were not raised again are resolved.
+    for alert in stored.values() {
+        let evaluated_kind =
+            TRAFFIC_KINDS.contains(&alert.kind.as_str()) && settings.is_enabled(&alert.kind);
+        if !evaluated_kind || raised.iter().any(|r| r.key == alert.key) {
+            continue;
+        }
+        let Some(state) = stored_state(alert) else {
+            continue;
+        };
+        if transition(Some(&state), None, as_of, settings.cooldown_days) == Transition::Resolve {
+            writes.push(AlertWrite::Resolve {
+                key: alert.key.clone(),
+                day: today.clone(),
+            });
+            out.push(EvaluatedAlert {
+                key: alert.key.clone(),
+                kind: alert.kind.clone(),
+                site: alert.site.clone(),
+                subject: alert.subject.clone(),
+                direction: alert.direction.clone(),
+                severity: alert.severity.clone(),
+                sentence: alert.sentence.clone(),
+                numbers: serde_json::from_str(&alert.numbers).unwrap_or_default(),
+                status: Status::Resolved.as_str().into(),
+                first_seen: alert.first_seen.clone(),
+                last_seen: alert.last_seen.clone(),
+                change: "resolved",
+            });
+        }
+    }
+    if !dry_run {
+        app.store().write_alerts(&writes, now_unix()).await?;
+    }
+    Ok(out)
+}
+
+/// The stored alerts of one site or all, by status: `open` (open or notified: still holding),
+/// `resolved` or `all`.
+pub async fn list_alerts(
+    app: &App,
+    site: Option<&str>,
+    status: &str,
+) -> Result<Vec<StoredAlert>, ServiceError> {
+    let statuses: &[&str] = match status {
+        "open" => &["open", "notified"],
+        "resolved" => &["resolved"],
+        "all" => &[],
+        other => {
+            return Err(ServiceError::Usage(format!(
+                "--status {other:?} is not open, resolved or all"
+            )));
+        }
+    };
+    if let Some(site) = site {
+        let stored = app.store().stored_sites().await?;
+        crate::config::names::check_site(app.settings(), site, &stored)?;
+    }
+    Ok(app.store().alerts(site, statuses).await?)
+}
+
+fn as_of_day(as_of: Option<&str>) -> Result<i64, ServiceError> {
+    match as_of {
+        Some(day) => parse_day(day).map(|ts| ts / 86_400).ok_or_else(|| {
+            ServiceError::Usage(format!(
+                "--as-of {day:?} is not a date in the form YYYY-MM-DD"
+            ))
+        }),
+        None => Ok(day_number(now_unix()) - 1),
+    }
+}
+
+/// The lifecycle state of a stored alert (None for a row with values this version does not
+/// know, which is then left alone).
+fn stored_state(alert: &StoredAlert) -> Option<StoredState> {
+    Some(StoredState {
+        status: Status::parse(&alert.status)?,
+        severity: Severity::parse(&alert.severity)?,
+        first_seen: parse_day(&alert.first_seen)? / 86_400,
+        resolved_on: alert
+            .resolved_on
+            .as_deref()
+            .and_then(parse_day)
+            .map(|ts| ts / 86_400),
+    })
+}
+
+fn fields(alert: &Raised) -> AlertFields {
+    AlertFields {
+        key: alert.key.clone(),
+        kind: alert.kind.into(),
+        site: alert.site.clone(),
+        subject: alert.subject.clone(),
+        direction: alert.direction.as_str().into(),
+        severity: alert.severity.as_str().into(),
+        sentence: alert.sentence.clone(),
+        numbers: alert.numbers.to_string(),
+    }
+}
+
+fn evaluated(
+    alert: &Raised,
+    status: Status,
+    first_seen: &str,
+    last_seen: &str,
+    change: &'static str,
+) -> EvaluatedAlert {
+    EvaluatedAlert {
+        key: alert.key.clone(),
+        kind: alert.kind.into(),
+        site: alert.site.clone(),
+        subject: alert.subject.clone(),
+        direction: alert.direction.as_str().into(),
+        severity: alert.severity.as_str().into(),
+        sentence: alert.sentence.clone(),
+        numbers: alert.numbers.clone(),
+        status: status.as_str().into(),
+        first_seen: first_seen.into(),
+        last_seen: last_seen.into(),
+        change,
+    }
+}

@@ -1,0 +1,231 @@
+//! `aivis alerts evaluate` and `list` on both backends, on a log written line by line: AI
+//! visitors convert at 10% for four weeks, then at 2.5% for a week, then at 10% again, while
+//! search converts at 3% throughout. Before the fall nothing is raised; a week into it the AI
+//! conversion-rate alert opens (down, critical); evaluating again updates it without a
+//! duplicate; a dry run stores nothing; once the rate recovers the alert is resolved.
+
+mod common;
+
+use std::fmt::Write as _;
+
+use common::{BROWSER, TestDb, aivis, combined_line, number, stderr, stdout, write_acme_config};
+use serde_json::Value;
+
+/// 2026-09-01, the log's first day (UTC day number).
+const FIRST_DAY: i64 = 20_697;
+
+/// One day of traffic: `ai` AI sessions (`ai_converting` of them buy) and 80 search sessions
+/// (2 or 3 buy: 3% over the week), each a pageview and, for a buyer, the checkout a minute later.
+fn day_lines(day: i64, ai: u32, ai_converting: u32, out: &mut String) {
+    let start = (FIRST_DAY + day) * 86_400;
+    let search_converting = if day % 5 < 2 { 3 } else { 2 }; // 12 in 5 days: 3%
+    let mut visits: Vec<(i64, String, &str, bool)> = Vec::new();
+    for i in 0..ai {
+        let ip = format!("10.{}.{}.{}", day % 200, i / 200, i % 200);
+        visits.push((
+            start + 600 + i64::from(i) * 400,
+            ip,
+            "https://chatgpt.com/",
+            i < ai_converting,
+        ));
+    }
+    for i in 0..80u32 {
+        let ip = format!("11.{}.{}.{}", day % 200, i / 200, i % 200);
+        visits.push((
+            start + 700 + i64::from(i) * 400,
+            ip,
+            "https://www.google.com/",
+            i < search_converting,
+        ));
+    }
+    visits.sort_by_key(|v| v.0);
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    for (ts, ip, referrer, buys) in visits {
+        lines.push((ts, combined_line(&ip, ts, "/pricing", referrer, BROWSER)));
+        if buys {
+            let line = combined_line(
+                &ip,
+                ts + 60,
+                "/checkout/complete",
+                "https://www.acme.test/pricing",
+                BROWSER,
+            );
+            lines.push((ts + 60, line));
+        }
+    }
+    lines.sort_by_key(|l| l.0);
+    for (_, line) in lines {
+        out.push_str(&line);
+    }
+}
+
+fn day_text(day: i64) -> String {
+    aivis::day::day_text((FIRST_DAY + day) * 86_400)
+}
+
+fn evaluate(dir: &std::path::Path, as_of: i64, extra: &[&str]) -> Vec<Value> {
+    let as_of = day_text(as_of);
+    let args = [
+        &["alerts", "evaluate", "--as-of", &as_of, "--format", "json"][..],
+        extra,
+    ]
+    .concat();
+    let out = aivis(dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str::<Value>(&stdout(&out))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn find<'a>(alerts: &'a [Value], kind: &str) -> Option<&'a Value> {
+    alerts.iter().find(|a| a["kind"] == kind)
+}
+
+#[tokio::test]
+async fn an_ai_conversion_fall_opens_one_alert_that_resolves_when_the_rate_recovers() {
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_acme_config(dir.path(), &db.url);
+        let mut log = String::new();
+        for day in 0..28 {
+            day_lines(day, 40, 4, &mut log); // 10%
+        }
+        for day in 28..35 {
+            day_lines(day, 40, 1, &mut log); // 2.5%
+        }
+        for day in 35..42 {
+            day_lines(day, 40, 4, &mut log); // 10% again
+        }
+        let path = dir.path().join("access.log");
+        std::fs::write(&path, &log).unwrap();
+        let out = aivis(dir.path(), &["ingest", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        // The last day before the fall: nothing to say.
+        let before = evaluate(dir.path(), 27, &[]);
+        assert!(before.is_empty(), "{}: {before:?}", db.name);
+
+        // A dry run a week into the fall stores nothing.
+        let dry = evaluate(dir.path(), 34, &["--dry-run"]);
+        assert!(
+            find(&dry, "ai_conversion_rate").is_some(),
+            "{}: {dry:?}",
+            db.name
+        );
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM alerts").await,
+            0,
+            "{}",
+            db.name
+        );
+
+        let during = evaluate(dir.path(), 34, &[]);
+        let alert = find(&during, "ai_conversion_rate")
+            .unwrap_or_else(|| panic!("{}: {during:?}", db.name));
+        assert_eq!(alert["key"], "ai_conversion_rate:acme");
+        assert_eq!(alert["direction"], "down");
+        assert_eq!(alert["severity"], "critical");
+        assert_eq!(alert["status"], "open");
+        assert_eq!(alert["first_seen"], day_text(34).as_str());
+        assert_eq!(alert["numbers"]["current"]["sessions"], 280);
+        assert_eq!(alert["numbers"]["current"]["conversions"], 7);
+        assert_eq!(alert["numbers"]["baseline"]["conversions"], 112);
+        assert!(
+            alert["sentence"]
+                .as_str()
+                .unwrap()
+                .starts_with("Visitors from AI assistants converted at 2.5% this week against 10.0% in the four weeks before (−75%"),
+            "{alert}"
+        );
+        // Search did not move.
+        assert!(
+            find(&during, "search_conversion_rate").is_none(),
+            "{during:?}"
+        );
+        assert!(find(&during, "ai_traffic_share").is_none(), "{during:?}");
+
+        // Again the same day: updated, not duplicated.
+        let again = evaluate(dir.path(), 34, &[]);
+        assert_eq!(
+            find(&again, "ai_conversion_rate").unwrap()["change"],
+            "updated"
+        );
+        assert_eq!(
+            number(
+                &db.url,
+                "SELECT COUNT(*) FROM alerts WHERE kind = 'ai_conversion_rate'"
+            )
+            .await,
+            1
+        );
+        let out = aivis(dir.path(), &["alerts", "list", "--format", "json"]);
+        let listed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["key"] == "ai_conversion_rate:acme")
+        );
+
+        // The rate recovered: resolved, and no longer listed as open.
+        let after = evaluate(dir.path(), 41, &[]);
+        let resolved =
+            find(&after, "ai_conversion_rate").unwrap_or_else(|| panic!("{}: {after:?}", db.name));
+        assert_eq!(resolved["status"], "resolved");
+        let out = aivis(dir.path(), &["alerts", "list"]);
+        assert!(
+            !stdout(&out).contains("ai_conversion_rate:acme"),
+            "{}",
+            stdout(&out)
+        );
+        let out = aivis(dir.path(), &["alerts", "list", "--status", "resolved"]);
+        assert!(
+            stdout(&out).contains("ai_conversion_rate:acme"),
+            "{}",
+            stdout(&out)
+        );
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn a_steady_site_raises_nothing_and_bad_flags_exit_2() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_acme_config(dir.path(), &db.url);
+    let mut log = String::new();
+    for day in 0..35 {
+        day_lines(day, 40, 4, &mut log);
+    }
+    let path = dir.path().join("access.log");
+    std::fs::write(&path, &log).unwrap();
+    assert!(
+        aivis(dir.path(), &["ingest", path.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(evaluate(dir.path(), 34, &[]).is_empty());
+    let mut text = String::new();
+    for (args, expected) in [
+        (
+            vec!["alerts", "evaluate", "--as-of", "yesterday"],
+            "--as-of",
+        ),
+        (
+            vec!["alerts", "evaluate", "--site", "acmee"],
+            "no site named \"acmee\"",
+        ),
+        (
+            vec!["alerts", "list", "--site", "acmee"],
+            "no site named \"acmee\"",
+        ),
+    ] {
+        let out = aivis(dir.path(), &args);
+        let _ = write!(text, "{args:?}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(stderr(&out).contains(expected), "{text}");
+    }
+}
