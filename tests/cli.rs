@@ -299,6 +299,12 @@ fn demo_runs_offline_and_prints_ai_against_search() {
         "{text}"
     );
     assert!(text.contains("ci_low"), "{text}");
+    // The comparison of the last week with the days before, and the alerts it would raise.
+    assert!(
+        text.contains("current window: ") && text.contains("AI/search conversion-rate ratio"),
+        "{text}"
+    );
+    assert!(text.contains("Alerts it would raise"), "{text}");
     assert!(dir.path().join("aivis-demo.db").exists());
     // Running it again starts from a fresh database and prints the same numbers.
     let again = aivis(dir.path(), &["demo", "--sessions", "1500", "--days", "10"]);

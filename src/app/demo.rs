@@ -11,16 +11,18 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::{UsageError, describe_summary, print_out};
+use crate::analysis::alerts::traffic_alerts;
 use crate::checks::client::RetryPolicy;
 use crate::checks::prompts::NewPrompt;
 use crate::checks::run::{CheckSelection, run_checks};
 use crate::cli::{DemoArgs, LogFormatArg};
-use crate::config::Settings;
+use crate::config::{AlertSettings, Settings};
 use crate::demo::checks::{DEMO_PROMPTS, replay_engine, search_engine, write_replay_files};
 use crate::demo::generate::{self, OutputFormat, TrafficSpec};
 use crate::demo::{DemoError, database, demo_site, generate_log, truth_json};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestOptions, Input, ingest};
+use crate::report::compare::CompareParams;
 use crate::report::{self, ConversionsBy, CrawlersBy, Filters, MentionsBy};
 use crate::store::Store;
 
@@ -80,6 +82,7 @@ async fn report_on(
     );
     out.push_str(&describe_summary(&summary));
     out.push_str(&ai_vs_search(store).await?);
+    out.push_str(&shifts_section(store, spec).await?);
     let all = Filters::default();
     let by_channel = report::conversions(store, ConversionsBy::Channel, &all).await?;
     out.push_str("\nConversions (macro goal: purchase) by channel:\n\n");
@@ -162,6 +165,40 @@ async fn ai_vs_search(store: &Store) -> Result<String> {
         "\nAI assistants against search (conversion = purchase, 95% Wilson interval):\n\n{}",
         table.to_text_table()
     ))
+}
+
+/// The generated month's last week against the weeks before (`aivis report compare`), and
+/// the alerts `aivis alerts evaluate` would raise from it (not stored).
+async fn shifts_section(store: &Store, spec: &TrafficSpec) -> Result<String> {
+    let settings = AlertSettings::default();
+    let thresholds = settings.traffic_thresholds();
+    let params = CompareParams {
+        site: Some(generate::SITE_NAME.into()),
+        goal: None,
+        as_of: spec.start_day + i64::from(spec.days.max(1)) - 1,
+        window_days: settings.window_days,
+        baseline_days: settings.baseline_days,
+        thresholds,
+    };
+    let comparison = report::compare::compare(store, &params).await?;
+    let mut out = String::from(
+        "\nHas anything really shifted? The last week against the days before \
+         (aivis report compare):\n\n",
+    );
+    out.push_str(&report::compare::people_text(&comparison));
+    let raised = traffic_alerts(generate::SITE_NAME, &comparison, &thresholds, |_| true);
+    out.push_str("\nAlerts it would raise (aivis alerts evaluate):\n");
+    if raised.is_empty() {
+        out.push_str("  none\n");
+    }
+    for alert in &raised {
+        out.push_str(&format!(
+            "  {:<8}  {}\n",
+            alert.severity.as_str(),
+            alert.sentence
+        ));
+    }
+    Ok(out)
 }
 
 /// Tracks the demo prompts, runs one check with the two replay engines (their files written
