@@ -229,3 +229,92 @@ async fn a_steady_site_raises_nothing_and_bad_flags_exit_2() {
         assert!(stderr(&out).contains(expected), "{text}");
     }
 }
+
+/// A generated month whose AI visitors buy a third as often from its fourth week on: no
+/// alert before the shift, the AI conversion-rate alert (down) a week into it, with exactly
+/// the ground truth's numbers; the same month without the shift raises no such alert.
+#[tokio::test]
+async fn a_generated_shift_is_found_and_a_stable_month_is_not() {
+    use aivis::demo::generate::{Story, TrafficSpec};
+    let start = TrafficSpec::demo().start_day;
+    let spec = |story| TrafficSpec {
+        seed: 5,
+        sessions: 20_000,
+        days: 28,
+        noise: false,
+        story,
+        ..TrafficSpec::demo()
+    };
+    let shift = Story::AiConversionShift {
+        from_day: start + 21,
+        per_mille: 333,
+    };
+    let evaluate_on = |dir: &std::path::Path, day: i64| -> Vec<Value> {
+        let as_of = aivis::day::day_text((start + day) * 86_400);
+        let args = [
+            "alerts",
+            "evaluate",
+            "--as-of",
+            &as_of,
+            "--dry-run",
+            "--format",
+            "json",
+        ];
+        let out = aivis(dir, &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json.as_array().unwrap().clone()
+    };
+    let ingested = |dir: &std::path::Path, url: &str, story| {
+        write_acme_config(dir, url);
+        let (log, truth) = common::write_log(dir, "access.log", &spec(story));
+        let out = aivis(dir, &["ingest", log.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        truth
+    };
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = ingested(dir.path(), &db.url, shift);
+        let before = evaluate_on(dir.path(), 20);
+        assert!(
+            find(&before, "ai_conversion_rate").is_none(),
+            "{}: {before:?}",
+            db.name
+        );
+        let after = evaluate_on(dir.path(), 27);
+        let alert =
+            find(&after, "ai_conversion_rate").unwrap_or_else(|| panic!("{}: {after:?}", db.name));
+        assert_eq!(alert["direction"], "down");
+        let shift = truth.ai_shift.unwrap();
+        let numbers = &alert["numbers"];
+        assert_eq!(
+            numbers["current"]["sessions"], shift.sessions_after,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            numbers["current"]["conversions"], shift.conversions_after,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            numbers["baseline"]["sessions"], shift.sessions_before,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            numbers["baseline"]["conversions"], shift.conversions_before,
+            "{}",
+            db.name
+        );
+        db.drop_db().await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("stable.db").display());
+    ingested(dir.path(), &url, Story::Stable);
+    let after = evaluate_on(dir.path(), 27);
+    assert!(
+        find(&after, "ai_conversion_rate").is_none(),
+        "a stable month raised {after:?}"
+    );
+}

@@ -154,5 +154,12 @@ pub fn truth_json(truth: &GroundTruth) -> serde_json::Value {
         "bot_lines": truth.bot_lines, "asset_lines": truth.asset_lines,
         "non_page_lines": truth.non_page_lines, "malformed_lines": truth.malformed_lines,
         "by_source": by_source,
+        "ai_shift": truth.ai_shift.map(|shift| serde_json::json!({
+            "from_day": crate::day::day_text(shift.from_day * 86_400),
+            "sessions_before": shift.sessions_before,
+            "conversions_before": shift.conversions_before,
+            "sessions_after": shift.sessions_after,
+            "conversions_after": shift.conversions_after,
+        })),
     })
 }

@@ -129,12 +129,15 @@ pub(super) struct Traffic {
     pub(super) rng: Rng,
     pub(super) noise: bool,
     pub(super) days: u32,
+    pub(super) story: Story,
     pub(super) next_visitor: u64,
     pub(super) next_order: u64,
 }
 
 /// The day being generated.
 pub(super) struct Today {
+    /// The day, as days since 1970-01-01.
+    pub(super) day: i64,
     pub(super) midnight: i64,
     pub(super) kind_weights: Vec<u32>,
     pub(super) visitors: VisitorPool,
@@ -155,6 +158,7 @@ impl Traffic {
             rng: Rng::new(spec.seed),
             noise: spec.noise,
             days: spec.days,
+            story: spec.story,
             next_visitor: 0,
             next_order: 10_000,
         }
@@ -169,8 +173,9 @@ impl Traffic {
         truth: &mut GroundTruth,
     ) -> Vec<Event> {
         let mut today = Today {
+            day,
             midnight: day * SECONDS_PER_DAY,
-            kind_weights: kind_weights(index, self.days),
+            kind_weights: kind_weights(index, self.days, self.story == Story::AiGrowth),
             visitors: VisitorPool::default(),
             events: Vec::new(),
         };
@@ -200,7 +205,7 @@ impl Traffic {
         truth: &mut GroundTruth,
     ) {
         let kind = &VISIT_KINDS[self.rng.weighted(&today.kind_weights)];
-        let plan = self.plan_session(kind);
+        let plan = self.plan_session(kind, self.story.purchase_per_mille(kind, today.day));
         let latest_start =
             (SECONDS_PER_DAY as u32 - 1 - EXTRA_SPAN).saturating_sub(plan.duration());
         let start = today.midnight + i64::from(nominal_start.min(latest_start));
@@ -214,14 +219,19 @@ impl Traffic {
         };
         self.emit_session(&context, &plan, &mut today.events);
         visitors.finish(index, start + i64::from(plan.duration()));
-        record_session(truth, kind, &plan);
+        record_session(truth, kind, &plan, today.day);
     }
 
     /// The pageviews of a session: a landing page, some browsing, and the goal pages.
-    pub(super) fn plan_session(&mut self, kind: &VisitKind) -> SessionPlan {
+    /// `purchase_per_mille`: the chance it buys (the kind's, or the story's on this day).
+    pub(super) fn plan_session(
+        &mut self,
+        kind: &VisitKind,
+        purchase_per_mille: u32,
+    ) -> SessionPlan {
         let mut plan = SessionPlan {
             views: Vec::new(),
-            purchase: self.rng.per_mille(kind.purchase_per_mille),
+            purchase: self.rng.per_mille(purchase_per_mille),
             newsletter: self.rng.per_mille(kind.newsletter_per_mille),
         };
         let landing = self.landing_target(kind);
@@ -534,7 +544,24 @@ pub(super) fn path_of(target: &str) -> &str {
 }
 
 /// Adds a finished session to the truth.
-pub(super) fn record_session(truth: &mut GroundTruth, kind: &VisitKind, plan: &SessionPlan) {
+pub(super) fn record_session(
+    truth: &mut GroundTruth,
+    kind: &VisitKind,
+    plan: &SessionPlan,
+    day: i64,
+) {
+    if let Some(shift) = truth.ai_shift.as_mut()
+        && kind.channel == AI
+    {
+        let purchase = u64::from(plan.purchase);
+        if day >= shift.from_day {
+            shift.sessions_after += 1;
+            shift.conversions_after += purchase;
+        } else {
+            shift.sessions_before += 1;
+            shift.conversions_before += purchase;
+        }
+    }
     let pageviews = plan.views.len() as u64;
     let key = (kind.channel.to_string(), kind.source.to_string());
     let source = truth.by_source.entry(key).or_default();

@@ -68,6 +68,35 @@ pub struct TrafficSpec {
     pub format: OutputFormat,
     /// Add bots, static assets, non-page responses and malformed lines.
     pub noise: bool,
+    /// How the traffic changes from day to day.
+    pub story: Story,
+}
+
+/// How the generated traffic changes over its days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Story {
+    /// AI assistants' share of sessions grows from about 9% to about 15% (the demo's story).
+    AiGrowth,
+    /// Every day drawn alike: nothing shifts, so any alert is a false alarm.
+    Stable,
+    /// Every day drawn alike, except that from `from_day` (days since 1970-01-01) on, visitors
+    /// from AI assistants buy `per_mille` / 1000 as often (333: a third as often).
+    AiConversionShift { from_day: i64, per_mille: u32 },
+}
+
+impl Story {
+    /// The per-mille chance that a session of `kind` on `day` buys.
+    fn purchase_per_mille(self, kind: &VisitKind, day: i64) -> u32 {
+        match self {
+            Story::AiConversionShift {
+                from_day,
+                per_mille,
+            } if kind.channel == AI && day >= from_day => {
+                kind.purchase_per_mille * per_mille / 1000
+            }
+            _ => kind.purchase_per_mille,
+        }
+    }
 }
 
 impl TrafficSpec {
@@ -81,6 +110,7 @@ impl TrafficSpec {
             sessions: 6000,
             format: OutputFormat::Combined,
             noise: true,
+            story: Story::AiGrowth,
         }
     }
 }
@@ -120,6 +150,20 @@ pub struct GroundTruth {
     pub by_source: BTreeMap<(String, String), SourceTruth>,
     /// AI crawler and agent requests (part of `bot_lines`), keyed by (agent, purpose).
     pub ai_crawlers: BTreeMap<(String, String), CrawlerTruth>,
+    /// With [`Story::AiConversionShift`]: AI assistants' sessions and purchases before the
+    /// shift's day and from it on.
+    pub ai_shift: Option<ShiftTruth>,
+}
+
+/// AI assistants' sessions and purchases on both sides of a conversion shift.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShiftTruth {
+    /// The shift's first day, as days since 1970-01-01.
+    pub from_day: i64,
+    pub sessions_before: u64,
+    pub conversions_before: u64,
+    pub sessions_after: u64,
+    pub conversions_after: u64,
 }
 
 /// What an AI crawler or agent requested.
@@ -136,6 +180,12 @@ pub struct CrawlerTruth {
 /// fails or the days fall outside the years 0000–9999.
 pub fn generate(spec: &TrafficSpec, out: &mut dyn Write) -> io::Result<GroundTruth> {
     let mut truth = GroundTruth::default();
+    if let Story::AiConversionShift { from_day, .. } = spec.story {
+        truth.ai_shift = Some(ShiftTruth {
+            from_day,
+            ..ShiftTruth::default()
+        });
+    }
     if spec.days == 0 || spec.sessions == 0 {
         return Ok(truth);
     }

@@ -82,10 +82,12 @@ pub(super) const VISIT_KINDS: &[VisitKind] = &[
     kind(None, Some("utm_source=partner-x&utm_medium=affiliate"), (OTHER, "partner-x"), 20, (20, 20)),
 ];
 
-/// The visit-kind weights of one day: AI assistants' share grows over the period (from
-/// about 9% to about 15% of sessions), the story the demo tells.
-pub(super) fn kind_weights(day_index: u32, days: u32) -> Vec<u32> {
+/// The visit-kind weights of one day: with `growing`, AI assistants' share grows over the
+/// period (from about 9% to about 15% of sessions), the story the demo tells; else every day
+/// has the period's middle weights (about 12%).
+pub(super) fn kind_weights(day_index: u32, days: u32, growing: bool) -> Vec<u32> {
     let progress = match days {
+        _ if !growing => 500,
         0 | 1 => 500,
         _ => u64::from(day_index) * 1000 / u64::from(days - 1),
     };

@@ -725,3 +725,52 @@ fn bots_are_labelled_as_the_classifier_names_them() {
         assert_eq!(labelled, bot.ai, "{}", bot.agent);
     }
 }
+
+mod stories {
+    use super::*;
+
+    fn month(story: Story) -> GroundTruth {
+        let spec = TrafficSpec {
+            seed: 3,
+            sessions: 20_000,
+            noise: false,
+            story,
+            ..TrafficSpec::demo()
+        };
+        generate(&spec, &mut std::io::sink()).unwrap()
+    }
+
+    fn ai(truth: &GroundTruth) -> (u64, u64) {
+        truth
+            .by_source
+            .iter()
+            .filter(|((channel, _), _)| channel == "ai_assistant")
+            .fold((0, 0), |(s, c), (_, t)| (s + t.sessions, c + t.conversions))
+    }
+
+    #[test]
+    fn a_conversion_shift_is_in_the_truth_and_only_for_ai() {
+        let from_day = TrafficSpec::demo().start_day + 21;
+        let shifted = month(Story::AiConversionShift {
+            from_day,
+            per_mille: 333,
+        });
+        let stable = month(Story::Stable);
+        let shift = shifted.ai_shift.expect("the shift's truth");
+        assert_eq!(shift.from_day, from_day);
+        // The truth splits AI's sessions at the shift and adds up to them.
+        assert_eq!(
+            (
+                shift.sessions_before + shift.sessions_after,
+                shift.conversions_before + shift.conversions_after
+            ),
+            ai(&shifted)
+        );
+        let before = shift.conversions_before as f64 / shift.sessions_before as f64;
+        let after = shift.conversions_after as f64 / shift.sessions_after as f64;
+        assert!(after < before / 2.0, "{before} -> {after}");
+        // As many sessions a day either way; a stable month has no shift.
+        assert_eq!(shifted.sessions, stable.sessions);
+        assert_eq!(stable.ai_shift, None);
+    }
+}
