@@ -695,4 +695,16 @@ pub struct DemoArgs {
     /// Format of the generated log (with --write-log)
     #[arg(long, value_enum, default_value = "combined")]
     pub log_format: LogFormatArg,
+    /// How the traffic changes over the days: AI's share grows (the demo), or every day alike
+    #[arg(long, value_enum, default_value = "ai-growth")]
+    pub story: StoryArg,
+}
+
+/// `aivis demo --story`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoryArg {
+    /// AI assistants' share of visits grows from about 9% to about 15%
+    AiGrowth,
+    /// Every day drawn alike: nothing shifts (any alert is a false alarm)
+    Stable,
 }

@@ -9,7 +9,9 @@
 use serde_json::{Value, json};
 
 use super::compare::{Comparison, SegmentComparison, SegmentKind, WindowStats};
-use super::shift::{Direction, HeldBack, RateChange, Thresholds, Verdict, judge_all};
+use super::shift::{
+    Direction, HeldBack, RateChange, Thresholds, Verdict, judge_all, judge_together,
+};
 use super::significance::Counts;
 use super::windows::Span;
 
@@ -162,9 +164,11 @@ pub fn transition(
 }
 
 /// The alerts a site's comparison raises, for the enabled kinds among [`TRAFFIC_KINDS`].
-/// The two conversion rates and AI's share of visits are judged together (one correction);
-/// the ratio raises when its current interval leaves out the baseline ratio, the change is
-/// large and both rates have enough data; a new AI assistant needs a tenth of `min_trials`
+/// The two conversion rates, AI's share of visits and the change of the AI/search ratio are
+/// judged together (one correction); the ratio raises when both rates have enough data, its
+/// change is significant after the correction and large, and its current interval leaves out
+/// the baseline ratio (the interval alone ignores the baseline's own uncertainty: on stable
+/// generated months it raised a false alarm in one evaluation of six); a new AI assistant needs a tenth of `min_trials`
 /// sessions in the window and none in a baseline that has days.
 pub fn traffic_alerts(
     site: &str,
@@ -187,8 +191,24 @@ pub fn traffic_alerts(
         current: Counts::new(ai.current.sessions, ai.current.all_sessions),
         baseline: Counts::new(ai.baseline.sessions, ai.baseline.all_sessions),
     };
-    let judged = judge_all(
+    // The ratio's change joins the correction when both rates have enough data to be judged.
+    let ratio = &comparison.ratio;
+    let enough_for_ratio = judge_all(&[change_of(ai), change_of(search)], thresholds)
+        .iter()
+        .all(|j| {
+            !matches!(
+                j.verdict,
+                Verdict::Held(HeldBack::FewTrials | HeldBack::FewSuccesses)
+            )
+        });
+    let ratio_p: Vec<f64> = ratio
+        .p_value
+        .filter(|_| enough_for_ratio)
+        .into_iter()
+        .collect();
+    let (judged, ratio_q) = judge_together(
         &[change_of(ai), change_of(search), share_change],
+        &ratio_p,
         thresholds,
     );
     let rates = [
@@ -264,19 +284,14 @@ pub fn traffic_alerts(
             }),
         });
     }
-    let ratio = &comparison.ratio;
-    let enough = |j: &super::shift::Judgement| {
-        !matches!(
-            j.verdict,
-            Verdict::Held(HeldBack::FewTrials | HeldBack::FewSuccesses)
-        )
-    };
-    if let (Some(now), Some(before), Some(relative)) =
-        (ratio.current, ratio.baseline, ratio.relative_change)
+    if let (Some(now), Some(before), Some(relative), Some(&q)) = (
+        ratio.current,
+        ratio.baseline,
+        ratio.relative_change,
+        ratio_q.first(),
+    ) && q <= thresholds.alpha
         && ratio.excludes_baseline
         && relative.abs() >= thresholds.min_relative_change
-        && enough(&judged[0])
-        && enough(&judged[1])
         && enabled("ai_search_ratio")
     {
         let (now_value, before_value) = (now.ratio.unwrap_or(0.0), before.ratio.unwrap_or(0.0));
@@ -293,12 +308,13 @@ pub fn traffic_alerts(
             severity: Severity::of_change(Some(relative)),
             sentence: format!(
                 "AI visitors converted {now_value:.2} times as often as search visitors {} \
-                 (95% interval {:.2}–{:.2}), against {before_value:.2} times {} ({}).",
+                 (95% interval {:.2}–{:.2}), against {before_value:.2} times {} ({}, {}).",
                 windows.now(),
                 now.low,
                 now.high,
                 windows.before(),
                 signed(Some(relative)),
+                p_words(ratio.p_value),
             ),
             numbers: json!({
                 "current": {"from": windows.current.from_text(), "to": windows.current.to_text(),

@@ -112,6 +112,17 @@ pub struct Judgement {
 
 /// Judges `changes` together (one Benjamini–Hochberg correction over them), in their order.
 pub fn judge_all(changes: &[RateChange], thresholds: &Thresholds) -> Vec<Judgement> {
+    judge_together(changes, &[], thresholds).0
+}
+
+/// Judges `changes` in one correction with other tests of the same evaluation, given by their
+/// p-values (`others`, each with enough data by its own rule); returns the judgements and the
+/// others' adjusted p-values (q-values), in their orders.
+pub fn judge_together(
+    changes: &[RateChange],
+    others: &[f64],
+    thresholds: &Thresholds,
+) -> (Vec<Judgement>, Vec<f64>) {
     let enough: Vec<Option<HeldBack>> = changes
         .iter()
         .map(|c| lacking_data(c, thresholds))
@@ -124,15 +135,18 @@ pub fn judge_all(changes: &[RateChange], thresholds: &Thresholds) -> Vec<Judgeme
     let tested: Vec<usize> = (0..changes.len())
         .filter(|&i| enough[i].is_none() && differences[i].is_some())
         .collect();
-    let p_values: Vec<f64> = tested
+    let mut p_values: Vec<f64> = tested
         .iter()
         .filter_map(|&i| differences[i].map(|d| d.p_value))
         .collect();
+    p_values.extend_from_slice(others);
+    let adjusted = benjamini_hochberg(&p_values);
     let mut q_values = vec![None; changes.len()];
-    for (&i, q) in tested.iter().zip(benjamini_hochberg(&p_values)) {
+    for (&i, &q) in tested.iter().zip(&adjusted) {
         q_values[i] = Some(q);
     }
-    changes
+    let others_q = adjusted[tested.len()..].to_vec();
+    let judgements = changes
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -152,7 +166,8 @@ pub fn judge_all(changes: &[RateChange], thresholds: &Thresholds) -> Vec<Judgeme
                 verdict,
             }
         })
-        .collect()
+        .collect();
+    (judgements, others_q)
 }
 
 fn lacking_data(c: &RateChange, t: &Thresholds) -> Option<HeldBack> {

@@ -15,10 +15,10 @@ use crate::analysis::alerts::traffic_alerts;
 use crate::checks::client::RetryPolicy;
 use crate::checks::prompts::NewPrompt;
 use crate::checks::run::{CheckSelection, run_checks};
-use crate::cli::{DemoArgs, LogFormatArg};
+use crate::cli::{DemoArgs, LogFormatArg, StoryArg};
 use crate::config::{AlertSettings, Settings};
 use crate::demo::checks::{DEMO_PROMPTS, replay_engine, search_engine, write_replay_files};
-use crate::demo::generate::{self, OutputFormat, TrafficSpec};
+use crate::demo::generate::{self, OutputFormat, Story, TrafficSpec};
 use crate::demo::{DemoError, database, demo_site, generate_log, truth_json};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestOptions, Input, ingest};
@@ -125,6 +125,10 @@ fn spec_from(args: &DemoArgs) -> Result<TrafficSpec, UsageError> {
     if let Some(seed) = args.seed {
         spec.seed = seed;
     }
+    spec.story = match args.story {
+        StoryArg::AiGrowth => Story::AiGrowth,
+        StoryArg::Stable => Story::Stable,
+    };
     spec.format = match args.log_format {
         LogFormatArg::Auto | LogFormatArg::Combined => OutputFormat::Combined,
         LogFormatArg::VhostCombined => OutputFormat::VhostCombined,

@@ -160,3 +160,33 @@ fn severity_grows_with_the_change() {
         Some(Status::Notified)
     );
 }
+
+#[test]
+fn a_ratio_against_an_uncertain_baseline_needs_a_significant_change() {
+    // AI 7.5% against search 3% (ratio 2.5) in a small baseline, then 15% against 3% (ratio
+    // 5): the current interval leaves 2.5 out, but the change of the ratio, with both
+    // periods' uncertainty, has p = 0.04: not an alert at alpha 0.01.
+    let baseline = [
+        row("ai_assistant", "chatgpt", 400, 30),
+        row("organic_search", "google", 1000, 30),
+    ];
+    let current = [
+        row("ai_assistant", "chatgpt", 400, 60),
+        row("organic_search", "google", 1000, 30),
+    ];
+    let c = compare(
+        windows(20_000, 7, 7, Some(19_000)),
+        &current,
+        &baseline,
+        &Thresholds::default(),
+    );
+    assert!(c.ratio.excludes_baseline);
+    assert!(
+        (0.01..0.05).contains(&c.ratio.p_value.unwrap()),
+        "{:?}",
+        c.ratio
+    );
+    let raised = traffic_alerts("acme", &c, &Thresholds::default(), |_| true);
+    assert!(!kinds(&raised).contains(&"ai_search_ratio"), "{raised:?}");
+    assert!(kinds(&raised).contains(&"ai_conversion_rate"), "{raised:?}");
+}
