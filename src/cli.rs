@@ -173,9 +173,9 @@ Evaluate each site's alerts as of a day (default yesterday, UTC): the current wi
 its baseline, as `aivis report compare` shows them, with the site's [alerts] thresholds.
 
 Kinds: ai_conversion_rate and search_conversion_rate (the rate shifted: significant after the \
-correction for the tests of one evaluation, large, enough data), ai_search_ratio (the current \
-interval of the AI/search conversion-rate ratio leaves out the baseline ratio, and the change \
-is large), ai_traffic_share (AI's share of all visits shifted), ai_source_new (an AI assistant \
+correction for the tests of one evaluation, large, enough data), ai_search_ratio (the change \
+of the AI/search conversion-rate ratio is significant in the same correction and large, and its \
+current interval leaves out the baseline ratio), ai_traffic_share (AI's share of all visits shifted), ai_source_new (an AI assistant \
 with at least a tenth of min_sessions visits in the window and none in the baseline). \
 `disabled = [...]` in [alerts] turns kinds off.
 
