@@ -287,26 +287,18 @@ async fn a_generated_shift_is_found_and_a_stable_month_is_not() {
         assert_eq!(alert["direction"], "down");
         let shift = truth.ai_shift.unwrap();
         let numbers = &alert["numbers"];
-        assert_eq!(
-            numbers["current"]["sessions"], shift.sessions_after,
-            "{}",
-            db.name
-        );
-        assert_eq!(
-            numbers["current"]["conversions"], shift.conversions_after,
-            "{}",
-            db.name
-        );
-        assert_eq!(
-            numbers["baseline"]["sessions"], shift.sessions_before,
-            "{}",
-            db.name
-        );
-        assert_eq!(
-            numbers["baseline"]["conversions"], shift.conversions_before,
-            "{}",
-            db.name
-        );
+        for (window, field, expected) in [
+            ("current", "sessions", shift.sessions_after),
+            ("current", "conversions", shift.conversions_after),
+            ("baseline", "sessions", shift.sessions_before),
+            ("baseline", "conversions", shift.conversions_before),
+        ] {
+            assert_eq!(
+                numbers[window][field], expected,
+                "{} {window} {field}",
+                db.name
+            );
+        }
         db.drop_db().await;
     }
     let dir = tempfile::tempdir().unwrap();

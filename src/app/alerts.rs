@@ -56,19 +56,22 @@ struct AlertLine {
 }
 
 impl From<&EvaluatedAlert> for AlertLine {
-    fn from(a: &EvaluatedAlert) -> AlertLine {
+    fn from(evaluated: &EvaluatedAlert) -> AlertLine {
+        let a = &evaluated.alert;
+        let numbers: serde_json::Value = serde_json::from_str(&a.numbers).unwrap_or_default();
         AlertLine {
             object: json!({
                 "key": a.key, "kind": a.kind, "site": a.site, "subject": a.subject,
                 "direction": a.direction, "severity": a.severity, "sentence": a.sentence,
-                "numbers": a.numbers, "status": a.status, "first_seen": a.first_seen,
-                "last_seen": a.last_seen, "change": a.change,
+                "numbers": numbers, "status": evaluated.status,
+                "first_seen": evaluated.first_seen, "last_seen": evaluated.last_seen,
+                "change": evaluated.change,
             }),
             severity: a.severity.clone(),
-            status: a.status.clone(),
+            status: evaluated.status.clone(),
             key: a.key.clone(),
             sentence: a.sentence.clone(),
-            change: Some(a.change),
+            change: Some(evaluated.change),
         }
     }
 }

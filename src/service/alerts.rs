@@ -28,15 +28,9 @@ pub struct EvaluateRequest {
 /// An alert after an evaluation: as stored (or as it would be, in a dry run).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluatedAlert {
-    pub key: String,
-    pub kind: String,
-    pub site: String,
-    pub subject: String,
-    pub direction: String,
-    pub severity: String,
-    pub sentence: String,
-    /// JSON: both windows' numbers, the change and its p-value.
-    pub numbers: serde_json::Value,
+    /// Key, kind, site, subject, direction, severity, sentence and numbers (JSON text: both
+    /// windows' numbers, the change and its p-value).
+    pub alert: AlertFields,
     pub status: String,
     pub first_seen: String,
     pub last_seen: String,
@@ -142,14 +136,16 @@ async fn evaluate_site(
                 day: today.clone(),
             });
             out.push(EvaluatedAlert {
-                key: alert.key.clone(),
-                kind: alert.kind.clone(),
-                site: alert.site.clone(),
-                subject: alert.subject.clone(),
-                direction: alert.direction.clone(),
-                severity: alert.severity.clone(),
-                sentence: alert.sentence.clone(),
-                numbers: serde_json::from_str(&alert.numbers).unwrap_or_default(),
+                alert: AlertFields {
+                    key: alert.key.clone(),
+                    kind: alert.kind.clone(),
+                    site: alert.site.clone(),
+                    subject: alert.subject.clone(),
+                    direction: alert.direction.clone(),
+                    severity: alert.severity.clone(),
+                    sentence: alert.sentence.clone(),
+                    numbers: alert.numbers.clone(),
+                },
                 status: Status::Resolved.as_str().into(),
                 first_seen: alert.first_seen.clone(),
                 last_seen: alert.last_seen.clone(),
@@ -234,14 +230,7 @@ fn evaluated(
     change: &'static str,
 ) -> EvaluatedAlert {
     EvaluatedAlert {
-        key: alert.key.clone(),
-        kind: alert.kind.into(),
-        site: alert.site.clone(),
-        subject: alert.subject.clone(),
-        direction: alert.direction.as_str().into(),
-        severity: alert.severity.as_str().into(),
-        sentence: alert.sentence.clone(),
-        numbers: alert.numbers.clone(),
+        alert: fields(alert),
         status: status.as_str().into(),
         first_seen: first_seen.into(),
         last_seen: last_seen.into(),
