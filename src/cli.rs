@@ -176,8 +176,10 @@ Kinds: ai_conversion_rate and search_conversion_rate (the rate shifted: signific
 correction for the tests of one evaluation, large, enough data), ai_search_ratio (the change \
 of the AI/search conversion-rate ratio is significant in the same correction and large, and its \
 current interval leaves out the baseline ratio), ai_traffic_share (AI's share of all visits shifted), ai_source_new (an AI assistant \
-with at least a tenth of min_sessions visits in the window and none in the baseline). \
-`disabled = [...]` in [alerts] turns kinds off.
+with at least a tenth of min_sessions visits in the window and none in the baseline), and from \
+prompt checks, per engine: mention_rate (the share of ok answers naming the brand shifted) and \
+own_citation_rate (the share citing the brand's own domains), with min_answers ok answers in \
+each window. `disabled = [...]` in [alerts] turns kinds off.
 
 A new alert is stored open; evaluating again updates it (never a duplicate); an alert whose \
 condition no longer holds is resolved, and stays quiet for cooldown_days unless it comes back \

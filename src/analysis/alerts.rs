@@ -24,6 +24,19 @@ pub const TRAFFIC_KINDS: [&str; 5] = [
     "ai_source_new",
 ];
 
+/// The kinds [`answer_alerts`] evaluates (from prompt checks).
+pub const ANSWER_KINDS: [&str; 2] = ["mention_rate", "own_citation_rate"];
+
+/// One engine's ok prompt-check answers in one window: how many, how many mention the brand,
+/// how many cite the brand's own domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineAnswers {
+    pub engine: String,
+    pub answers: u64,
+    pub mentioned: u64,
+    pub citing_brand: u64,
+}
+
 /// How much an alert matters, from the size of the change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -183,7 +196,7 @@ pub fn traffic_alerts(
     ) else {
         return raised;
     };
-    let windows = Windows {
+    let windows = Periods {
         current: &comparison.windows.current,
         baseline: &comparison.windows.baseline,
     };
@@ -356,6 +369,87 @@ pub fn traffic_alerts(
     raised
 }
 
+/// The alerts a site's prompt checks raise, per engine, for the enabled kinds among
+/// [`ANSWER_KINDS`]: the share of ok answers mentioning the brand (`mention_rate`) and citing
+/// its own domains (`own_citation_rate`), judged together (one correction over every engine
+/// and both rates) with `thresholds` (for answers: `min_trials_each` ok answers in each
+/// window). Failed calls are not answers: they never count as "not mentioned".
+pub fn answer_alerts(
+    site: &str,
+    windows: &super::windows::Windows,
+    current: &[EngineAnswers],
+    baseline: &[EngineAnswers],
+    thresholds: &Thresholds,
+    enabled: impl Fn(&str) -> bool,
+) -> Vec<Raised> {
+    let periods = Periods {
+        current: &windows.current,
+        baseline: &windows.baseline,
+    };
+    let empty = EngineAnswers::default();
+    let mut tests: Vec<(&'static str, &str, RateChange)> = Vec::new();
+    for now in current {
+        let before = baseline
+            .iter()
+            .find(|b| b.engine == now.engine)
+            .unwrap_or(&empty);
+        for kind in ANSWER_KINDS.into_iter().filter(|k| enabled(k)) {
+            let hits = |a: &EngineAnswers| match kind {
+                "mention_rate" => a.mentioned,
+                _ => a.citing_brand,
+            };
+            tests.push((
+                kind,
+                &now.engine,
+                RateChange {
+                    current: Counts::new(hits(now), now.answers),
+                    baseline: Counts::new(hits(before), before.answers),
+                },
+            ));
+        }
+    }
+    let changes: Vec<RateChange> = tests.iter().map(|(_, _, c)| *c).collect();
+    let judged = judge_all(&changes, thresholds);
+    let mut raised = Vec::new();
+    for ((kind, engine, change), judgement) in tests.iter().zip(&judged) {
+        let Verdict::Shift(direction) = judgement.verdict else {
+            continue;
+        };
+        let what = match *kind {
+            "mention_rate" => "mentioned the brand",
+            _ => "cited the brand's own site",
+        };
+        let rate = |c: Counts| c.rate().unwrap_or(0.0);
+        raised.push(Raised {
+            key: format!("{kind}:{site}:{engine}"),
+            kind,
+            site: site.into(),
+            subject: (*engine).to_string(),
+            direction,
+            severity: Severity::of_change(judgement.relative_change),
+            sentence: format!(
+                "{engine} {what} in {} of its answers {} against {} {} ({}, {}).",
+                percent(rate(change.current)),
+                periods.now(),
+                percent(rate(change.baseline)),
+                periods.before(),
+                signed(judgement.relative_change),
+                p_words(judgement.p_value)
+            ),
+            numbers: json!({
+                "current": {"from": periods.current.from_text(), "to": periods.current.to_text(),
+                            "days": periods.current.days, "answers": change.current.trials,
+                            "hits": change.current.successes, "rate": change.current.rate()},
+                "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
+                             "days": periods.baseline.days, "answers": change.baseline.trials,
+                             "hits": change.baseline.successes, "rate": change.baseline.rate()},
+                "relative_change": judgement.relative_change, "p_value": judgement.p_value,
+            }),
+        });
+    }
+    raised
+}
+
 fn change_of(segment: &SegmentComparison) -> RateChange {
     RateChange {
         current: segment.current.counts(),
@@ -364,12 +458,12 @@ fn change_of(segment: &SegmentComparison) -> RateChange {
 }
 
 /// The two windows, for sentences.
-struct Windows<'a> {
+struct Periods<'a> {
     current: &'a Span,
     baseline: &'a Span,
 }
 
-impl Windows<'_> {
+impl Periods<'_> {
     fn now(&self) -> String {
         match self.current.days {
             7 => "this week".into(),
@@ -389,7 +483,7 @@ impl Windows<'_> {
 }
 
 fn segment_numbers(
-    windows: &Windows<'_>,
+    windows: &Periods<'_>,
     segment: &SegmentComparison,
     p_value: Option<f64>,
     relative_change: Option<f64>,

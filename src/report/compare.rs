@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 
 use super::table::{Table, Value};
 use super::{ReportError, run_named};
+use crate::analysis::alerts::EngineAnswers;
 use crate::analysis::compare::{
     Comparison, RatioComparison, TrafficRow, WindowStats, compare as compare_windows,
 };
 use crate::analysis::ratio::RateRatio;
 use crate::analysis::shift::{Direction, HeldBack, Thresholds, Verdict};
-use crate::analysis::windows::{Span, windows};
+use crate::analysis::windows::{Span, Windows, windows};
 use crate::store::Store;
 
 /// What to compare.
@@ -51,11 +52,20 @@ pub async fn compare(store: &Store, params: &CompareParams) -> Result<Comparison
 
 /// The first day with traffic, as a day number.
 async fn first_day(store: &Store, site: Option<&str>) -> Result<Option<i64>, ReportError> {
+    first_day_of(store, "traffic_days", site).await
+}
+
+/// The first day of a `*_days` library query (`first_day` column), as a day number.
+async fn first_day_of(
+    store: &Store,
+    query: &str,
+    site: Option<&str>,
+) -> Result<Option<i64>, ReportError> {
     let mut params = BTreeMap::new();
     if let Some(site) = site {
         params.insert("site".to_string(), site.to_string());
     }
-    let table = run_named(store, "traffic_days", &params).await?;
+    let table = run_named(store, query, &params).await?;
     let column = table.column("first_day");
     let day = table
         .rows
@@ -65,6 +75,84 @@ async fn first_day(store: &Store, site: Option<&str>) -> Result<Option<i64>, Rep
     Ok(day
         .and_then(|day| crate::day::parse_day(&day))
         .map(|ts| ts / 86_400))
+}
+
+/// Prompt-check answers of a site in the windows ending on `as_of` (`window_days` and the
+/// `baseline_days` before, shortened by days before its first ok answer), per engine: ok
+/// answers, answers mentioning the brand, answers citing the brand's own domains. Read with
+/// the library queries `answer_days`, `mentions_by_engine` and `citations_by_engine`.
+pub async fn engine_answers(
+    store: &Store,
+    site: &str,
+    as_of: i64,
+    window_days: u32,
+    baseline_days: u32,
+) -> Result<(Windows, Vec<EngineAnswers>, Vec<EngineAnswers>), ReportError> {
+    let first = first_day_of(store, "answer_days", Some(site)).await?;
+    let spans = windows(as_of, window_days, baseline_days, first);
+    let current = answers_in(store, site, &spans.current).await?;
+    let baseline = answers_in(store, site, &spans.baseline).await?;
+    Ok((spans, current, baseline))
+}
+
+async fn answers_in(
+    store: &Store,
+    site: &str,
+    span: &Span,
+) -> Result<Vec<EngineAnswers>, ReportError> {
+    if span.days == 0 {
+        return Ok(Vec::new());
+    }
+    let params = BTreeMap::from([
+        ("site".to_string(), site.to_string()),
+        ("from".to_string(), span.from_text()),
+        ("to".to_string(), span.to_text()),
+    ]);
+    let mentions = run_named(store, "mentions_by_engine", &params).await?;
+    let citations = run_named(store, "citations_by_engine", &params).await?;
+    let mut out: BTreeMap<String, EngineAnswers> = BTreeMap::new();
+    let count = |table: &Table, row: &[Value], name: &str| -> Result<u64, ReportError> {
+        let at = column(table, name, "an answers query")?;
+        Ok(row[at].as_i64().unwrap_or(0).max(0) as u64)
+    };
+    let text = |table: &Table, row: &[Value], name: &str| -> Result<Option<String>, ReportError> {
+        let at = column(table, name, "an answers query")?;
+        Ok(row[at].as_str().map(str::to_string))
+    };
+    for row in &citations.rows {
+        let Some(engine) = text(&citations, row, "engine")? else {
+            continue;
+        };
+        let entry = out.entry(engine.clone()).or_insert_with(|| EngineAnswers {
+            engine,
+            ..EngineAnswers::default()
+        });
+        entry.answers = count(&citations, row, "answers")?;
+        entry.citing_brand = count(&citations, row, "answers_citing_brand")?;
+    }
+    for row in &mentions.rows {
+        if text(&mentions, row, "role")?.as_deref() != Some("brand") {
+            continue;
+        }
+        let Some(engine) = text(&mentions, row, "engine")? else {
+            continue;
+        };
+        let entry = out.entry(engine.clone()).or_insert_with(|| EngineAnswers {
+            engine,
+            ..EngineAnswers::default()
+        });
+        entry.answers = entry.answers.max(count(&mentions, row, "answers")?);
+        entry.mentioned = count(&mentions, row, "mentioned")?;
+    }
+    Ok(out.into_values().collect())
+}
+
+fn column(table: &Table, name: &str, query: &str) -> Result<usize, ReportError> {
+    table.column(name).ok_or_else(|| {
+        ReportError::Store(crate::store::StoreError::Corrupt(format!(
+            "{query} returned no {name} column"
+        )))
+    })
 }
 
 /// Sessions and conversions per channel and source in `span` (nothing for an empty span).

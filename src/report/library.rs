@@ -30,6 +30,7 @@ pub const LIBRARY: &[(&str, &str)] = &[
         "ai_vs_search",
         include_str!("../../queries/ai_vs_search.sql"),
     ),
+    ("answer_days", include_str!("../../queries/answer_days.sql")),
     (
         "traffic_days",
         include_str!("../../queries/traffic_days.sql"),

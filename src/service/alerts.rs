@@ -1,6 +1,6 @@
 //! The alert operations: `evaluate` judges each site's current window against its baseline
-//! (the comparison of `report compare`, with the site's `[alerts]` thresholds), raises the
-//! alerts of the enabled kinds and moves the stored ones through their lifecycle (see
+//! (the comparison of `report compare`, and its prompt-check answers per engine, with the
+//! site's `[alerts]` thresholds), raises the alerts of the enabled kinds and moves the stored ones through their lifecycle (see
 //! `analysis::alerts::transition`), in one transaction per site unless it is a dry run;
 //! `list_alerts` reads what is stored.
 
@@ -8,10 +8,11 @@ use std::collections::HashMap;
 
 use super::{App, ServiceError};
 use crate::analysis::alerts::{
-    Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, traffic_alerts, transition,
+    ANSWER_KINDS, Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, answer_alerts,
+    traffic_alerts, transition,
 };
 use crate::day::{day_number, day_text, now_unix, parse_day};
-use crate::report::compare::{CompareParams, compare};
+use crate::report::compare::{CompareParams, compare, engine_answers};
 use crate::store::{AlertFields, AlertWrite, StoredAlert};
 
 /// Which sites to evaluate, as of which day.
@@ -79,9 +80,25 @@ async fn evaluate_site(
         thresholds,
     };
     let comparison = compare(app.store(), &params).await?;
-    let raised = traffic_alerts(site, &comparison, &thresholds, |kind| {
+    let mut raised = traffic_alerts(site, &comparison, &thresholds, |kind| {
         settings.is_enabled(kind)
     });
+    let (answer_windows, answers_now, answers_before) = engine_answers(
+        app.store(),
+        site,
+        as_of,
+        settings.window_days,
+        settings.baseline_days,
+    )
+    .await?;
+    raised.extend(answer_alerts(
+        site,
+        &answer_windows,
+        &answers_now,
+        &answers_before,
+        &settings.answer_thresholds(),
+        |kind| settings.is_enabled(kind),
+    ));
     let stored: HashMap<String, StoredAlert> = app
         .store()
         .alerts(Some(site), &[])
@@ -122,8 +139,9 @@ async fn evaluate_site(
     }
     // Active alerts of the kinds evaluated here that were not raised again are resolved.
     for alert in stored.values() {
-        let evaluated_kind =
-            TRAFFIC_KINDS.contains(&alert.kind.as_str()) && settings.is_enabled(&alert.kind);
+        let kind = alert.kind.as_str();
+        let evaluated_kind = (TRAFFIC_KINDS.contains(&kind) || ANSWER_KINDS.contains(&kind))
+            && settings.is_enabled(kind);
         if !evaluated_kind || raised.iter().any(|r| r.key == alert.key) {
             continue;
         }

@@ -190,3 +190,31 @@ fn a_ratio_against_an_uncertain_baseline_needs_a_significant_change() {
     assert!(!kinds(&raised).contains(&"ai_search_ratio"), "{raised:?}");
     assert!(kinds(&raised).contains(&"ai_conversion_rate"), "{raised:?}");
 }
+
+#[test]
+fn answer_rates_need_enough_answers_in_each_window() {
+    let engine = |name: &str, answers, mentioned, citing_brand| EngineAnswers {
+        engine: name.into(),
+        answers,
+        mentioned,
+        citing_brand,
+    };
+    let spans = windows(20_000, 7, 28, Some(19_000));
+    let thresholds = Thresholds {
+        min_trials_each: 30,
+        min_trials: 0,
+        min_successes: 0,
+        ..Thresholds::default()
+    };
+    // gpt: 30 answers each side, mentioned 27 then 3 of them; claude: the same fall on 20.
+    let now = [engine("gpt", 30, 3, 30), engine("claude", 20, 2, 20)];
+    let before = [engine("gpt", 30, 27, 30), engine("claude", 20, 18, 20)];
+    let raised = answer_alerts("acme", &spans, &now, &before, &thresholds, |_| true);
+    let keys: Vec<&str> = raised.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["mention_rate:acme:gpt"]);
+    assert_eq!(raised[0].direction, Direction::Down);
+    let off = answer_alerts("acme", &spans, &now, &before, &thresholds, |k| {
+        k != "mention_rate"
+    });
+    assert!(off.is_empty(), "{off:?}");
+}
