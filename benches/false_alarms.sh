@@ -43,7 +43,7 @@ evaluations, months, sessions = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 alerts = [json.loads(line) for line in open("alerts.jsonl")]
 kinds = collections.Counter(a["kind"] for a in alerts)
 print(f"{months} stable months of {sessions} sessions, {evaluations} evaluations (as of days 14, 21, 28)")
-for kind in ["ai_conversion_rate", "search_conversion_rate", "ai_search_ratio", "ai_traffic_share", "ai_source_new"]:
+for kind in ["ai_conversion_rate", "search_conversion_rate", "ai_search_ratio", "ai_traffic_share", "ai_source_new", "ai_crawler_change"]:
     print(f"  {kind:<24} {kinds.get(kind, 0)}")
 print(f"false alarms: {len(alerts)} in {evaluations} evaluations ({len(alerts) / evaluations:.3f} per evaluation)")
 for a in alerts:

@@ -310,3 +310,107 @@ async fn a_generated_shift_is_found_and_a_stable_month_is_not() {
         "a stable month raised {after:?}"
     );
 }
+
+/// One combined line with its response status.
+fn line_with_status(ip: &str, ts: i64, path: &str, ua: &str, status: u16) -> String {
+    combined_line(ip, ts, path, "-", ua).replace(" 200 512 ", &format!(" {status} 512 "))
+}
+
+const GPTBOT: &str = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)";
+const CLAUDEBOT: &str = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)";
+const PERPLEXITYBOT: &str = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)";
+
+/// GPTBot is refused (403) from day 28 on, ClaudeBot stops coming, PerplexityBot goes on as
+/// before: two `ai_crawler_change` alerts, each saying what happened, and none for the third.
+#[tokio::test]
+async fn a_blocked_crawler_and_a_vanished_one_raise_crawler_alerts() {
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_acme_config(dir.path(), &db.url);
+        let mut log = String::new();
+        for day in 0..35 {
+            let start = (FIRST_DAY + day) * 86_400;
+            let mut lines: Vec<(i64, String)> = Vec::new();
+            for i in 0..20 {
+                let status = if day >= 28 { 403 } else { 200 };
+                let ts = start + 1000 + i * 600;
+                lines.push((
+                    ts,
+                    line_with_status("20.171.207.1", ts, &format!("/docs/{i}"), GPTBOT, status),
+                ));
+            }
+            for i in 0..10 {
+                let ts = start + 2000 + i * 900;
+                if day < 28 {
+                    lines.push((
+                        ts,
+                        line_with_status("160.79.104.1", ts, &format!("/blog/{i}"), CLAUDEBOT, 200),
+                    ));
+                }
+                lines.push((
+                    ts + 1,
+                    line_with_status(
+                        "44.221.181.1",
+                        ts + 1,
+                        &format!("/p/{i}"),
+                        PERPLEXITYBOT,
+                        200,
+                    ),
+                ));
+            }
+            let ts = start + 40_000;
+            lines.push((
+                ts,
+                combined_line(
+                    &format!("10.9.{}.1", day),
+                    ts,
+                    "/pricing",
+                    "https://www.google.com/",
+                    BROWSER,
+                ),
+            ));
+            lines.sort_by_key(|l| l.0);
+            for (_, line) in lines {
+                log.push_str(&line);
+            }
+        }
+        let path = dir.path().join("access.log");
+        std::fs::write(&path, &log).unwrap();
+        let out = aivis(dir.path(), &["ingest", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let alerts = evaluate(dir.path(), 34, &["--dry-run"]);
+        let crawler: Vec<&Value> = alerts
+            .iter()
+            .filter(|a| a["kind"] == "ai_crawler_change")
+            .collect();
+        let mut keys: Vec<&str> = crawler.iter().map(|a| a["key"].as_str().unwrap()).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "ai_crawler_change:acme:ClaudeBot",
+                "ai_crawler_change:acme:GPTBot"
+            ],
+            "{}: {alerts:?}",
+            db.name
+        );
+        let gpt = crawler.iter().find(|a| a["subject"] == "GPTBot").unwrap();
+        assert_eq!(gpt["direction"], "up");
+        assert_eq!(gpt["numbers"]["current"]["refused"], 140);
+        assert!(
+            gpt["sentence"]
+                .as_str()
+                .unwrap()
+                .contains("100.0% of its requests got a 4xx or 5xx"),
+            "{gpt}"
+        );
+        let claude = crawler
+            .iter()
+            .find(|a| a["subject"] == "ClaudeBot")
+            .unwrap();
+        assert_eq!(claude["direction"], "down");
+        assert_eq!(claude["severity"], "warning");
+        assert_eq!(claude["numbers"]["baseline"]["requests"], 280);
+        db.drop_db().await;
+    }
+}

@@ -37,6 +37,18 @@ pub struct EngineAnswers {
     pub citing_brand: u64,
 }
 
+/// One AI crawler or agent in one window: its requests, those refused or failed (4xx, 5xx),
+/// and the days it came.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrawlerActivity {
+    pub agent: String,
+    pub operator: Option<String>,
+    pub purpose: String,
+    pub hits: u64,
+    pub errors: u64,
+    pub days: u64,
+}
+
 /// How much an alert matters, from the size of the change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -443,6 +455,130 @@ pub fn answer_alerts(
                 "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
                              "days": periods.baseline.days, "answers": change.baseline.trials,
                              "hits": change.baseline.successes, "rate": change.baseline.rate()},
+                "relative_change": judgement.relative_change, "p_value": judgement.p_value,
+            }),
+        });
+    }
+    raised
+}
+
+/// The `ai_crawler_change` alerts of a site: an AI crawler or agent that came on at least half
+/// of the baseline's days (and on two at least) and not once in a current window of three
+/// days or more has stopped (critical for the ones that feed AI answers, `search_index` and
+/// `user_fetch`; warning for `training`); one whose share of refused or failed requests
+/// (4xx, 5xx) rose is being blocked (the shift detector's rules with `thresholds`, requests
+/// as trials and refusals as successes, one correction over the agents).
+pub fn crawler_alerts(
+    site: &str,
+    windows: &super::windows::Windows,
+    current: &[CrawlerActivity],
+    baseline: &[CrawlerActivity],
+    thresholds: &Thresholds,
+) -> Vec<Raised> {
+    let periods = Periods {
+        current: &windows.current,
+        baseline: &windows.baseline,
+    };
+    let mut raised = Vec::new();
+    let regular = u64::from(windows.baseline.days).div_ceil(2).max(2);
+    let label = |a: &CrawlerActivity| match &a.operator {
+        Some(operator) => format!("{} ({operator}, {})", a.agent, a.purpose),
+        None => format!("{} ({})", a.agent, a.purpose),
+    };
+    let mut stopped: Vec<&str> = Vec::new();
+    if windows.current.days >= 3 {
+        for before in baseline.iter().filter(|b| b.days >= regular) {
+            let now_hits = current
+                .iter()
+                .find(|c| c.agent == before.agent)
+                .map_or(0, |c| c.hits);
+            if now_hits > 0 {
+                continue;
+            }
+            stopped.push(&before.agent);
+            raised.push(Raised {
+                key: format!("ai_crawler_change:{site}:{}", before.agent),
+                kind: "ai_crawler_change",
+                site: site.into(),
+                subject: before.agent.clone(),
+                direction: Direction::Down,
+                severity: if before.purpose == "training" {
+                    Severity::Warning
+                } else {
+                    Severity::Critical
+                },
+                sentence: format!(
+                    "{} stopped coming: no requests {} against {} {}, on {} of {} days.",
+                    label(before),
+                    periods.now(),
+                    before.hits,
+                    periods.before(),
+                    before.days,
+                    windows.baseline.days
+                ),
+                numbers: json!({
+                    "current": {"from": periods.current.from_text(), "to": periods.current.to_text(),
+                                "days": periods.current.days, "requests": 0},
+                    "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
+                                 "days": periods.baseline.days, "requests": before.hits,
+                                 "days_seen": before.days},
+                }),
+            });
+        }
+    }
+    let empty = CrawlerActivity::default();
+    let pairs: Vec<(&CrawlerActivity, &CrawlerActivity)> = current
+        .iter()
+        .map(|now| {
+            let before = baseline
+                .iter()
+                .find(|b| b.agent == now.agent)
+                .unwrap_or(&empty);
+            (now, before)
+        })
+        .collect();
+    let changes: Vec<RateChange> = pairs
+        .iter()
+        .map(|(now, before)| RateChange {
+            current: Counts::new(now.errors, now.hits),
+            baseline: Counts::new(before.errors, before.hits),
+        })
+        .collect();
+    for ((now, _), (change, judgement)) in pairs
+        .iter()
+        .zip(changes.iter().zip(judge_all(&changes, thresholds)))
+    {
+        if judgement.verdict != Verdict::Shift(Direction::Up)
+            || stopped.contains(&now.agent.as_str())
+        {
+            continue;
+        }
+        let rate = |c: Counts| c.rate().unwrap_or(0.0);
+        raised.push(Raised {
+            key: format!("ai_crawler_change:{site}:{}", now.agent),
+            kind: "ai_crawler_change",
+            site: site.into(),
+            subject: now.agent.clone(),
+            direction: Direction::Up,
+            severity: Severity::of_change(judgement.relative_change),
+            sentence: format!(
+                "{} is refused more often: {} of its requests got a 4xx or 5xx {} against {} {} \
+                 ({}, {}). Is it blocked by robots.txt or a firewall?",
+                label(now),
+                percent(rate(change.current)),
+                periods.now(),
+                percent(rate(change.baseline)),
+                periods.before(),
+                signed(judgement.relative_change),
+                p_words(judgement.p_value)
+            ),
+            numbers: json!({
+                "current": {"from": periods.current.from_text(), "to": periods.current.to_text(),
+                            "days": periods.current.days, "requests": change.current.trials,
+                            "refused": change.current.successes, "rate": change.current.rate()},
+                "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
+                             "days": periods.baseline.days, "requests": change.baseline.trials,
+                             "refused": change.baseline.successes, "rate": change.baseline.rate()},
                 "relative_change": judgement.relative_change, "p_value": judgement.p_value,
             }),
         });

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::table::{Table, Value};
 use super::{ReportError, run_named};
-use crate::analysis::alerts::EngineAnswers;
+use crate::analysis::alerts::{CrawlerActivity, EngineAnswers};
 use crate::analysis::compare::{
     Comparison, RatioComparison, TrafficRow, WindowStats, compare as compare_windows,
 };
@@ -143,6 +143,48 @@ async fn answers_in(
         });
         entry.answers = entry.answers.max(count(&mentions, row, "answers")?);
         entry.mentioned = count(&mentions, row, "mentioned")?;
+    }
+    Ok(out.into_values().collect())
+}
+
+/// The AI crawlers and agents of `site` in `span` (the library query `crawlers_by_agent`): their
+/// requests, refused or failed requests (4xx and 5xx) and days, one row per agent.
+pub async fn crawler_activity(
+    store: &Store,
+    site: &str,
+    span: &Span,
+) -> Result<Vec<CrawlerActivity>, ReportError> {
+    if span.days == 0 {
+        return Ok(Vec::new());
+    }
+    let params = BTreeMap::from([
+        ("site".to_string(), site.to_string()),
+        ("from".to_string(), span.from_text()),
+        ("to".to_string(), span.to_text()),
+    ]);
+    let table = run_named(store, "crawlers_by_agent", &params).await?;
+    let at = |name: &str| column(&table, name, "crawlers_by_agent");
+    let (agent, operator, purpose) = (at("agent")?, at("operator")?, at("purpose")?);
+    let (hits, days, s4, s5) = (
+        at("hits")?,
+        at("days")?,
+        at("status_4xx")?,
+        at("status_5xx")?,
+    );
+    let count = |row: &[Value], at: usize| row[at].as_i64().unwrap_or(0).max(0) as u64;
+    let mut out: BTreeMap<String, CrawlerActivity> = BTreeMap::new();
+    for row in &table.rows {
+        let name = row[agent].as_str().unwrap_or_default().to_string();
+        // An agent counted under more than one purpose or operator is one agent here.
+        let entry = out.entry(name.clone()).or_insert_with(|| CrawlerActivity {
+            agent: name,
+            operator: row[operator].as_str().map(str::to_string),
+            purpose: row[purpose].as_str().unwrap_or_default().to_string(),
+            ..CrawlerActivity::default()
+        });
+        entry.hits += count(row, hits);
+        entry.errors += count(row, s4) + count(row, s5);
+        entry.days = entry.days.max(count(row, days));
     }
     Ok(out.into_values().collect())
 }

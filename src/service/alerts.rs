@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use super::{App, ServiceError};
 use crate::analysis::alerts::{
     ANSWER_KINDS, Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, answer_alerts,
-    traffic_alerts, transition,
+    crawler_alerts, traffic_alerts, transition,
 };
 use crate::day::{day_number, day_text, now_unix, parse_day};
-use crate::report::compare::{CompareParams, compare, engine_answers};
+use crate::report::compare::{CompareParams, compare, crawler_activity, engine_answers};
 use crate::store::{AlertFields, AlertWrite, StoredAlert};
 
 /// Which sites to evaluate, as of which day.
@@ -91,6 +91,17 @@ async fn evaluate_site(
         settings.baseline_days,
     )
     .await?;
+    let crawlers_now = crawler_activity(app.store(), site, &comparison.windows.current).await?;
+    let crawlers_before = crawler_activity(app.store(), site, &comparison.windows.baseline).await?;
+    if settings.is_enabled("ai_crawler_change") {
+        raised.extend(crawler_alerts(
+            site,
+            &comparison.windows,
+            &crawlers_now,
+            &crawlers_before,
+            &thresholds,
+        ));
+    }
     raised.extend(answer_alerts(
         site,
         &answer_windows,
@@ -140,7 +151,9 @@ async fn evaluate_site(
     // Active alerts of the kinds evaluated here that were not raised again are resolved.
     for alert in stored.values() {
         let kind = alert.kind.as_str();
-        let evaluated_kind = (TRAFFIC_KINDS.contains(&kind) || ANSWER_KINDS.contains(&kind))
+        let evaluated_kind = (TRAFFIC_KINDS.contains(&kind)
+            || ANSWER_KINDS.contains(&kind)
+            || kind == "ai_crawler_change")
             && settings.is_enabled(kind);
         if !evaluated_kind || raised.iter().any(|r| r.key == alert.key) {
             continue;
