@@ -179,7 +179,8 @@ current interval leaves out the baseline ratio), ai_traffic_share (AI's share of
 with at least a tenth of min_sessions visits in the window and none in the baseline), and from \
 prompt checks, per engine: mention_rate (the share of ok answers naming the brand shifted) and \
 own_citation_rate (the share citing the brand's own domains), with min_answers ok answers in \
-each window; and ai_crawler_change (an AI crawler active on half the baseline's days stopped \
+each window, and top_rank_lost (a competitor is now named first on a prompt where the brand \
+was, by majority of the answers); and ai_crawler_change (an AI crawler active on half the baseline's days stopped \
 coming, or its share of 4xx/5xx responses rose). `disabled = [...]` in [alerts] turns kinds off.
 
 A new alert is stored open; evaluating again updates it (never a duplicate); an alert whose \

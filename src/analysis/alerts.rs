@@ -1,10 +1,13 @@
 //! Alert rules and their lifecycle, over plain numbers. [`traffic_alerts`] turns a site's
 //! comparison into the alerts it raises (AI and search conversion rates, their ratio, AI's
-//! share of visits, a new AI assistant), each with a stable key, a severity from the size of
-//! the change and one sentence a brand manager understands. [`transition`] decides what a
-//! new evaluation does to a stored alert: open it, update it, re-open it for a mail when its
-//! severity rose, resolve it, or leave it (a resolved alert stays quiet for `cooldown_days`
-//! unless its severity rises).
+//! share of visits, a new AI assistant); [`answer_alerts`] does the same for the prompt-check
+//! rates per engine (answers naming the brand, answers citing its site), [`rank_alerts`] for
+//! first places lost to a competitor, and [`crawler_alerts`] for AI crawlers that stopped
+//! coming or are refused. Each alert has a stable key, a severity from the size of the change
+//! and one sentence a brand manager understands. [`transition`] decides what a new evaluation
+//! does to a stored alert: open it, update it, re-open it for a mail when its severity rose,
+//! resolve it, or leave it (a resolved alert stays quiet for `cooldown_days` unless its
+//! severity rises).
 
 use serde_json::{Value, json};
 
@@ -24,8 +27,8 @@ pub const TRAFFIC_KINDS: [&str; 5] = [
     "ai_source_new",
 ];
 
-/// The kinds [`answer_alerts`] evaluates (from prompt checks).
-pub const ANSWER_KINDS: [&str; 2] = ["mention_rate", "own_citation_rate"];
+/// The kinds evaluated from prompt checks: [`answer_alerts`]' rates and [`rank_alerts`]' lead.
+pub const ANSWER_KINDS: [&str; 3] = ["mention_rate", "own_citation_rate", "top_rank_lost"];
 
 /// One engine's ok prompt-check answers in one window: how many, how many mention the brand,
 /// how many cite the brand's own domains.
@@ -48,6 +51,32 @@ pub struct CrawlerActivity {
     pub errors: u64,
     pub days: u64,
 }
+
+/// Who led the answers of one engine to one prompt in one window: its ok answers and, per
+/// tracked entity named first, how many answers it led.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromptLeaders {
+    pub engine: String,
+    pub prompt_id: i64,
+    pub prompt: String,
+    pub answers: u64,
+    /// (entity, role: `brand` or `competitor`, answers it led), most first.
+    pub leaders: Vec<(String, String, u64)>,
+}
+
+impl PromptLeaders {
+    /// The entity that led a majority (more than half) of the answers, with its role.
+    fn majority(&self) -> Option<(&str, &str, u64)> {
+        self.leaders
+            .iter()
+            .find(|(_, _, led)| *led * 2 > self.answers)
+            .map(|(entity, role, led)| (entity.as_str(), role.as_str(), *led))
+    }
+}
+
+/// Fewest ok answers of a prompt and engine in each window for `top_rank_lost` (a majority of
+/// fewer would be one or two answers).
+pub const MIN_ANSWERS_FOR_LEAD: u64 = 3;
 
 /// How much an alert matters, from the size of the change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -405,7 +434,10 @@ pub fn answer_alerts(
             .iter()
             .find(|b| b.engine == now.engine)
             .unwrap_or(&empty);
-        for kind in ANSWER_KINDS.into_iter().filter(|k| enabled(k)) {
+        for kind in ["mention_rate", "own_citation_rate"]
+            .into_iter()
+            .filter(|k| enabled(k))
+        {
             let hits = |a: &EngineAnswers| match kind {
                 "mention_rate" => a.mentioned,
                 _ => a.citing_brand,
@@ -580,6 +612,63 @@ pub fn crawler_alerts(
                              "days": periods.baseline.days, "requests": change.baseline.trials,
                              "refused": change.baseline.successes, "rate": change.baseline.rate()},
                 "relative_change": judgement.relative_change, "p_value": judgement.p_value,
+            }),
+        });
+    }
+    raised
+}
+
+/// The `top_rank_lost` alerts of a site: a prompt and engine where the brand was named first in
+/// a majority of the baseline's answers and a competitor is named first in a majority of the
+/// current window's (each window with at least [`MIN_ANSWERS_FOR_LEAD`] ok answers). A
+/// majority rule over the samples, not a test: a prompt is asked a few times a day at most.
+pub fn rank_alerts(
+    site: &str,
+    windows: &super::windows::Windows,
+    current: &[PromptLeaders],
+    baseline: &[PromptLeaders],
+) -> Vec<Raised> {
+    let periods = Periods {
+        current: &windows.current,
+        baseline: &windows.baseline,
+    };
+    let mut raised = Vec::new();
+    for now in current.iter().filter(|p| p.answers >= MIN_ANSWERS_FOR_LEAD) {
+        let Some(before) = baseline.iter().find(|b| {
+            b.engine == now.engine
+                && b.prompt_id == now.prompt_id
+                && b.answers >= MIN_ANSWERS_FOR_LEAD
+        }) else {
+            continue;
+        };
+        let (Some((brand, "brand", brand_led)), Some((rival, "competitor", rival_led))) =
+            (before.majority(), now.majority())
+        else {
+            continue;
+        };
+        raised.push(Raised {
+            key: format!("top_rank_lost:{site}:{}:{}", now.engine, now.prompt_id),
+            kind: "top_rank_lost",
+            site: site.into(),
+            subject: format!("{}:{}", now.engine, now.prompt_id),
+            direction: Direction::Down,
+            severity: Severity::Warning,
+            sentence: format!(
+                "{} now names {rival} first for \"{}\" ({rival_led} of {} answers {}), where it \
+                 named {brand} first in {brand_led} of {} answers {}.",
+                now.engine,
+                now.prompt,
+                now.answers,
+                periods.now(),
+                before.answers,
+                periods.before()
+            ),
+            numbers: json!({
+                "prompt_id": now.prompt_id, "engine": now.engine,
+                "current": {"from": periods.current.from_text(), "to": periods.current.to_text(),
+                            "answers": now.answers, "leader": rival, "led": rival_led},
+                "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
+                             "answers": before.answers, "leader": brand, "led": brand_led},
             }),
         });
     }

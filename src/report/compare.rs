@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::table::{Table, Value};
 use super::{ReportError, run_named};
-use crate::analysis::alerts::{CrawlerActivity, EngineAnswers};
+use crate::analysis::alerts::{CrawlerActivity, EngineAnswers, PromptLeaders};
 use crate::analysis::compare::{
     Comparison, RatioComparison, TrafficRow, WindowStats, compare as compare_windows,
 };
@@ -145,6 +145,57 @@ async fn answers_in(
         entry.mentioned = count(&mentions, row, "mentioned")?;
     }
     Ok(out.into_values().collect())
+}
+
+/// Who was named first in the answers of each engine to each prompt of `site` in `span` (the
+/// library query `leaders_by_prompt`).
+pub async fn prompt_leaders(
+    store: &Store,
+    site: &str,
+    span: &Span,
+) -> Result<Vec<PromptLeaders>, ReportError> {
+    if span.days == 0 {
+        return Ok(Vec::new());
+    }
+    let params = BTreeMap::from([
+        ("site".to_string(), site.to_string()),
+        ("from".to_string(), span.from_text()),
+        ("to".to_string(), span.to_text()),
+    ]);
+    let table = run_named(store, "leaders_by_prompt", &params).await?;
+    let at = |name: &str| column(&table, name, "leaders_by_prompt");
+    let (engine, prompt_id, prompt) = (at("engine")?, at("prompt_id")?, at("prompt")?);
+    let (answers, entity, role, led) = (at("answers")?, at("entity")?, at("role")?, at("led")?);
+    let mut out: Vec<PromptLeaders> = Vec::new();
+    for row in &table.rows {
+        let key = (
+            row[engine].as_str().unwrap_or_default(),
+            row[prompt_id].as_i64().unwrap_or(0),
+        );
+        let position = out
+            .iter()
+            .position(|p| (p.engine.as_str(), p.prompt_id) == key);
+        let group = match position {
+            Some(at) => &mut out[at],
+            None => {
+                out.push(PromptLeaders {
+                    engine: key.0.to_string(),
+                    prompt_id: key.1,
+                    prompt: row[prompt].as_str().unwrap_or_default().to_string(),
+                    answers: row[answers].as_i64().unwrap_or(0).max(0) as u64,
+                    leaders: Vec::new(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        if let (Some(name), Some(role)) = (row[entity].as_str(), row[role].as_str()) {
+            let count = row[led].as_i64().unwrap_or(0).max(0) as u64;
+            group
+                .leaders
+                .push((name.to_string(), role.to_string(), count));
+        }
+    }
+    Ok(out)
 }
 
 /// The AI crawlers and agents of `site` in `span` (the library query `crawlers_by_agent`): their

@@ -30,6 +30,10 @@ pub const LIBRARY: &[(&str, &str)] = &[
         "ai_vs_search",
         include_str!("../../queries/ai_vs_search.sql"),
     ),
+    (
+        "leaders_by_prompt",
+        include_str!("../../queries/leaders_by_prompt.sql"),
+    ),
     ("answer_days", include_str!("../../queries/answer_days.sql")),
     (
         "traffic_days",

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use super::{App, ServiceError};
 use crate::analysis::alerts::{
     ANSWER_KINDS, Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, answer_alerts,
-    crawler_alerts, traffic_alerts, transition,
+    crawler_alerts, rank_alerts, traffic_alerts, transition,
 };
 use crate::day::{day_number, day_text, now_unix, parse_day};
-use crate::report::compare::{CompareParams, compare, crawler_activity, engine_answers};
+use crate::report::compare::{
+    CompareParams, compare, crawler_activity, engine_answers, prompt_leaders,
+};
 use crate::store::{AlertFields, AlertWrite, StoredAlert};
 
 /// Which sites to evaluate, as of which day.
@@ -100,6 +102,16 @@ async fn evaluate_site(
             &crawlers_now,
             &crawlers_before,
             &thresholds,
+        ));
+    }
+    if settings.is_enabled("top_rank_lost") {
+        let leaders_now = prompt_leaders(app.store(), site, &answer_windows.current).await?;
+        let leaders_before = prompt_leaders(app.store(), site, &answer_windows.baseline).await?;
+        raised.extend(rank_alerts(
+            site,
+            &answer_windows,
+            &leaders_now,
+            &leaders_before,
         ));
     }
     raised.extend(answer_alerts(

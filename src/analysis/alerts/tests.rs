@@ -218,3 +218,42 @@ fn answer_rates_need_enough_answers_in_each_window() {
     });
     assert!(off.is_empty(), "{off:?}");
 }
+
+#[test]
+fn a_lead_is_lost_only_by_majorities_of_enough_answers() {
+    let leaders = |answers, list: &[(&str, &str, u64)]| PromptLeaders {
+        engine: "gpt".into(),
+        prompt_id: 4,
+        prompt: "best crm".into(),
+        answers,
+        leaders: list
+            .iter()
+            .map(|(e, r, n)| (e.to_string(), r.to_string(), *n))
+            .collect(),
+    };
+    let spans = windows(20_000, 7, 28, Some(19_000));
+    let before = [leaders(
+        6,
+        &[("Acme", "brand", 4), ("Globex", "competitor", 2)],
+    )];
+    let lost = [leaders(
+        3,
+        &[("Globex", "competitor", 2), ("Acme", "brand", 1)],
+    )];
+    let raised = rank_alerts("acme", &spans, &lost, &before);
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].key, "top_rank_lost:acme:gpt:4");
+    assert!(
+        raised[0]
+            .sentence
+            .starts_with("gpt now names Globex first for \"best crm\"")
+    );
+    // Not a majority now, or too few answers: nothing.
+    let split = [leaders(
+        4,
+        &[("Globex", "competitor", 2), ("Acme", "brand", 2)],
+    )];
+    assert!(rank_alerts("acme", &spans, &split, &before).is_empty());
+    let few = [leaders(2, &[("Globex", "competitor", 2)])];
+    assert!(rank_alerts("acme", &spans, &few, &before).is_empty());
+}
