@@ -480,15 +480,7 @@ pub fn answer_alerts(
                 signed(judgement.relative_change),
                 p_words(judgement.p_value)
             ),
-            numbers: json!({
-                "current": {"from": periods.current.from_text(), "to": periods.current.to_text(),
-                            "days": periods.current.days, "answers": change.current.trials,
-                            "hits": change.current.successes, "rate": change.current.rate()},
-                "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
-                             "days": periods.baseline.days, "answers": change.baseline.trials,
-                             "hits": change.baseline.successes, "rate": change.baseline.rate()},
-                "relative_change": judgement.relative_change, "p_value": judgement.p_value,
-            }),
+            numbers: rate_numbers(&periods, change, judgement, ["answers", "hits"]),
         });
     }
     raised
@@ -604,15 +596,7 @@ pub fn crawler_alerts(
                 signed(judgement.relative_change),
                 p_words(judgement.p_value)
             ),
-            numbers: json!({
-                "current": {"from": periods.current.from_text(), "to": periods.current.to_text(),
-                            "days": periods.current.days, "requests": change.current.trials,
-                            "refused": change.current.successes, "rate": change.current.rate()},
-                "baseline": {"from": periods.baseline.from_text(), "to": periods.baseline.to_text(),
-                             "days": periods.baseline.days, "requests": change.baseline.trials,
-                             "refused": change.baseline.successes, "rate": change.baseline.rate()},
-                "relative_change": judgement.relative_change, "p_value": judgement.p_value,
-            }),
+            numbers: rate_numbers(&periods, change, &judgement, ["requests", "refused"]),
         });
     }
     raised
@@ -673,6 +657,31 @@ pub fn rank_alerts(
         });
     }
     raised
+}
+
+/// The numbers behind a rate's alert: both windows' trials and successes (named `names`) and
+/// rate, the relative change and its p-value.
+fn rate_numbers(
+    periods: &Periods<'_>,
+    change: &RateChange,
+    judgement: &super::shift::Judgement,
+    names: [&str; 2],
+) -> Value {
+    let window = |span: &Span, counts: Counts| {
+        let mut object = json!({
+            "from": span.from_text(), "to": span.to_text(), "days": span.days,
+            "rate": counts.rate(),
+        });
+        object[names[0]] = json!(counts.trials);
+        object[names[1]] = json!(counts.successes);
+        object
+    };
+    json!({
+        "current": window(periods.current, change.current),
+        "baseline": window(periods.baseline, change.baseline),
+        "relative_change": judgement.relative_change,
+        "p_value": judgement.p_value,
+    })
 }
 
 fn change_of(segment: &SegmentComparison) -> RateChange {

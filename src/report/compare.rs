@@ -103,11 +103,7 @@ async fn answers_in(
     if span.days == 0 {
         return Ok(Vec::new());
     }
-    let params = BTreeMap::from([
-        ("site".to_string(), site.to_string()),
-        ("from".to_string(), span.from_text()),
-        ("to".to_string(), span.to_text()),
-    ]);
+    let params = site_span(site, span);
     let mentions = run_named(store, "mentions_by_engine", &params).await?;
     let citations = run_named(store, "citations_by_engine", &params).await?;
     let mut out: BTreeMap<String, EngineAnswers> = BTreeMap::new();
@@ -157,11 +153,7 @@ pub async fn prompt_leaders(
     if span.days == 0 {
         return Ok(Vec::new());
     }
-    let params = BTreeMap::from([
-        ("site".to_string(), site.to_string()),
-        ("from".to_string(), span.from_text()),
-        ("to".to_string(), span.to_text()),
-    ]);
+    let params = site_span(site, span);
     let table = run_named(store, "leaders_by_prompt", &params).await?;
     let at = |name: &str| column(&table, name, "leaders_by_prompt");
     let (engine, prompt_id, prompt) = (at("engine")?, at("prompt_id")?, at("prompt")?);
@@ -208,11 +200,7 @@ pub async fn crawler_activity(
     if span.days == 0 {
         return Ok(Vec::new());
     }
-    let params = BTreeMap::from([
-        ("site".to_string(), site.to_string()),
-        ("from".to_string(), span.from_text()),
-        ("to".to_string(), span.to_text()),
-    ]);
+    let params = site_span(site, span);
     let table = run_named(store, "crawlers_by_agent", &params).await?;
     let at = |name: &str| column(&table, name, "crawlers_by_agent");
     let (agent, operator, purpose) = (at("agent")?, at("operator")?, at("purpose")?);
@@ -238,6 +226,15 @@ pub async fn crawler_activity(
         entry.days = entry.days.max(count(row, days));
     }
     Ok(out.into_values().collect())
+}
+
+/// The `site`, `from` and `to` parameters of a library query over `span`.
+fn site_span(site: &str, span: &Span) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("site".to_string(), site.to_string()),
+        ("from".to_string(), span.from_text()),
+        ("to".to_string(), span.to_text()),
+    ])
 }
 
 fn column(table: &Table, name: &str, query: &str) -> Result<usize, ReportError> {
