@@ -6,12 +6,13 @@
 
 use std::collections::HashMap;
 
+use super::compare::as_of_day;
 use super::{App, ServiceError};
 use crate::analysis::alerts::{
     ANSWER_KINDS, Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, answer_alerts,
     crawler_alerts, rank_alerts, traffic_alerts, transition,
 };
-use crate::day::{day_number, day_text, now_unix, parse_day};
+use crate::day::{day_text, now_unix, parse_day};
 use crate::report::compare::{
     CompareParams, compare, crawler_activity, engine_answers, prompt_leaders,
 };
@@ -224,17 +225,6 @@ pub async fn list_alerts(
         crate::config::names::check_site(app.settings(), site, &stored)?;
     }
     Ok(app.store().alerts(site, statuses).await?)
-}
-
-fn as_of_day(as_of: Option<&str>) -> Result<i64, ServiceError> {
-    match as_of {
-        Some(day) => parse_day(day).map(|ts| ts / 86_400).ok_or_else(|| {
-            ServiceError::Usage(format!(
-                "--as-of {day:?} is not a date in the form YYYY-MM-DD"
-            ))
-        }),
-        None => Ok(day_number(now_unix()) - 1),
-    }
 }
 
 /// The lifecycle state of a stored alert (None for a row with values this version does not

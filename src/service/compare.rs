@@ -24,16 +24,7 @@ pub struct CompareRequest {
 /// window of 0 or over 366 days, a baseline of 0 or over 3660 days (usage); a site or goal
 /// neither configured nor stored (not found).
 pub async fn compare(app: &App, request: CompareRequest) -> Result<Comparison, ServiceError> {
-    let as_of = match &request.as_of {
-        Some(day) => crate::day::parse_day(day)
-            .map(|ts| ts / 86_400)
-            .ok_or_else(|| {
-                ServiceError::Usage(format!(
-                    "--as-of {day:?} is not a date in the form YYYY-MM-DD"
-                ))
-            })?,
-        None => crate::day::day_number(crate::day::now_unix()) - 1,
-    };
+    let as_of = as_of_day(request.as_of.as_deref())?;
     check_names(
         app,
         &Filters {
@@ -75,5 +66,19 @@ fn alert_settings(app: &App, site: Option<&str>) -> AlertSettings {
         (Some(site), _) => settings.alert_settings(site),
         (None, [only]) => settings.alert_settings(&only.name),
         (None, _) => AlertSettings::resolve(&settings.alerts, &AlertsConfig::default()),
+    }
+}
+
+/// The day number of an `--as-of` day (`YYYY-MM-DD`); None: yesterday, UTC, the last
+/// complete day. Shared by the comparison and alert evaluation.
+pub(super) fn as_of_day(as_of: Option<&str>) -> Result<i64, ServiceError> {
+    use crate::day::{day_number, now_unix, parse_day};
+    match as_of {
+        Some(day) => parse_day(day).map(|ts| ts / 86_400).ok_or_else(|| {
+            ServiceError::Usage(format!(
+                "--as-of {day:?} is not a date in the form YYYY-MM-DD"
+            ))
+        }),
+        None => Ok(day_number(now_unix()) - 1),
     }
 }
