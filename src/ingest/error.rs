@@ -49,11 +49,12 @@ pub enum IngestError {
 
 impl IngestError {
     /// A database error, with what the ingest was doing (which says more than the store's
-    /// own name of the operation, so that name is dropped: no "doing X: doing X").
+    /// own name of the operation, so that name is dropped: no "doing X: doing X"), for
+    /// `map_err`. `doing` becomes text only on a failure, so the success path (some callers
+    /// are per line) allocates nothing; the same holds for [`IngestError::io`]'s input.
     pub fn store(doing: impl Into<String>) -> impl FnOnce(StoreError) -> IngestError {
-        let doing = doing.into();
         move |source| IngestError::Store {
-            doing,
+            doing: doing.into(),
             source: source.into_cause(),
         }
     }
@@ -62,10 +63,9 @@ impl IngestError {
         action: &'static str,
         input: impl Into<String>,
     ) -> impl FnOnce(io::Error) -> IngestError {
-        let input = input.into();
         move |source| IngestError::Io {
             action,
-            input,
+            input: input.into(),
             source,
         }
     }
