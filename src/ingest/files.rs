@@ -209,6 +209,7 @@ async fn ingest_holding(
     let (sender, receiver) = mpsc::channel::<Batch>(2);
     let (committed_tx, committed_rx) = watch::channel(0u64);
     let reader_store = store.clone();
+    let batch_lines = options.batch_lines_on(store.backend());
     let handle = Handle::current();
     let reader = tokio::task::spawn_blocking(move || {
         let mut reader = Reader {
@@ -218,6 +219,7 @@ async fn ingest_holding(
             committed: committed_rx,
             sent: 0,
             options: &options,
+            batch_lines,
             analyzed_at: 0,
             ids: SessionIdSupply::new(),
         };

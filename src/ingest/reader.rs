@@ -166,6 +166,8 @@ pub(super) struct Reader<'a> {
     /// The last batch `seq` sent.
     pub(super) sent: u64,
     pub(super) options: &'a IngestOptions,
+    /// Lines per batch, resolved once for the store's backend.
+    pub(super) batch_lines: u64,
     /// Sessions this ingest had added when the sessions table's statistics were last
     /// refreshed (0: never).
     pub(super) analyzed_at: u64,
@@ -344,7 +346,7 @@ impl Reader<'_> {
                     .map_err(IngestError::store("indexing set-aside sessions"))?;
                 self.analyzed_at = added.max(1);
             }
-        } else if run.since_commit >= self.options.batch_lines_on(self.store.backend()) {
+        } else if run.since_commit >= self.batch_lines {
             self.send(pipeline, &mut run.checkpoint)?;
             run.since_commit = 0;
         }
