@@ -12,16 +12,7 @@
 SESSIONS="${SESSIONS:-10000000}"
 source "$(dirname "$0")/lib.sh"
 
-cat > "$work/aivis.toml" <<TOML
-database_url = "sqlite://$work/history.db"
-[[sites]]
-name = "acme"
-hosts = ["www.acme.test"]
-[[sites.goals]]
-name = "purchase"
-path = "^/checkout/complete"
-kind = "macro"
-TOML
+write_demo_config "database_url = \"sqlite://$work/history.db\""
 cd "$work"
 "$AIVIS" --config aivis.toml report compare --as-of 2026-01-01 > /dev/null  # creates the tables
 

@@ -12,15 +12,7 @@ MONTHS="${MONTHS:-40}"
 SESSIONS="${SESSIONS:-6000}"
 source "$(dirname "$0")/lib.sh"
 
-cat > "$work/aivis.toml" <<TOML
-[[sites]]
-name = "acme"
-hosts = ["www.acme.test", "acme.test"]
-[[sites.goals]]
-name = "purchase"
-path = "^/checkout/complete"
-kind = "macro"
-TOML
+write_demo_config
 
 cd "$work"
 : > alerts.jsonl

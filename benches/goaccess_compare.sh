@@ -18,19 +18,7 @@ sessions=$(( LINES * 100 / 702 ))
 lines=$(wc -l < "$work/access.log")
 echo "log: $lines lines, $(du -h "$work/access.log" | cut -f1)"
 
-cat > "$work/aivis.toml" <<TOML
-[[sites]]
-name = "acme"
-hosts = ["www.acme.test", "acme.test"]
-[[sites.goals]]
-name = "purchase"
-path = "^/checkout/complete"
-kind = "macro"
-[[sites.goals]]
-name = "newsletter"
-path = "^/newsletter/thanks"
-kind = "micro"
-TOML
+write_demo_config
 
 # measure NAME COMMAND... : wall seconds and peak RSS (KiB) via GNU time.
 measure() {

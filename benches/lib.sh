@@ -17,3 +17,25 @@ cargo build --release --quiet
 AIVIS="$PWD/target/release/aivis"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+
+# write_demo_config [LINE...]: writes $work/aivis.toml for the generated logs' site acme (its
+# hosts, the macro goal purchase and the micro goal newsletter), with LINEs (top-level keys such
+# as database_url) first.
+write_demo_config() {
+  {
+    for line in "$@"; do echo "$line"; done
+    cat <<'TOML'
+[[sites]]
+name = "acme"
+hosts = ["www.acme.test", "acme.test"]
+[[sites.goals]]
+name = "purchase"
+path = "^/checkout/complete"
+kind = "macro"
+[[sites.goals]]
+name = "newsletter"
+path = "^/newsletter/thanks"
+kind = "micro"
+TOML
+  } > "$work/aivis.toml"
+}
