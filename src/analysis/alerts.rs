@@ -12,6 +12,7 @@
 use serde_json::{Value, json};
 
 use super::compare::{Comparison, SegmentComparison, SegmentKind, WindowStats};
+use super::percent;
 use super::shift::{
     Direction, HeldBack, RateChange, Thresholds, Verdict, judge_all, judge_together,
 };
@@ -278,13 +279,12 @@ pub fn traffic_alerts(
             && enabled(kind)
         {
             let sentence = format!(
-                "{who} converted at {} {} against {} {} ({}, {}).",
-                percent(segment.current.rate.rate),
-                windows.now(),
-                percent(segment.baseline.rate.rate),
-                windows.before(),
-                signed(judgement.relative_change),
-                p_words(judgement.p_value),
+                "{who} converted at {}.",
+                windows.versus(
+                    segment.current.rate.rate,
+                    segment.baseline.rate.rate,
+                    judgement
+                )
             );
             raised.push(Raised {
                 key: format!("{kind}:{site}"),
@@ -319,13 +319,8 @@ pub fn traffic_alerts(
             direction,
             severity: Severity::of_change(share.relative_change),
             sentence: format!(
-                "AI assistants brought {} of all visits {} against {} {} ({}, {}).",
-                percent(now),
-                windows.now(),
-                percent(before),
-                windows.before(),
-                signed(share.relative_change),
-                p_words(share.p_value)
+                "AI assistants brought {}.",
+                windows.versus_with(now, " of all visits", before, share)
             ),
             numbers: json!({
                 "current": {"from": windows.current.from_text(), "to": windows.current.to_text(),
@@ -472,13 +467,13 @@ pub fn answer_alerts(
             direction,
             severity: Severity::of_change(judgement.relative_change),
             sentence: format!(
-                "{engine} {what} in {} of its answers {} against {} {} ({}, {}).",
-                percent(rate(change.current)),
-                periods.now(),
-                percent(rate(change.baseline)),
-                periods.before(),
-                signed(judgement.relative_change),
-                p_words(judgement.p_value)
+                "{engine} {what} in {}.",
+                periods.versus_with(
+                    rate(change.current),
+                    " of its answers",
+                    rate(change.baseline),
+                    judgement
+                )
             ),
             numbers: rate_numbers(&periods, change, judgement, ["answers", "hits"]),
         });
@@ -586,15 +581,14 @@ pub fn crawler_alerts(
             direction: Direction::Up,
             severity: Severity::of_change(judgement.relative_change),
             sentence: format!(
-                "{} is refused more often: {} of its requests got a 4xx or 5xx {} against {} {} \
-                 ({}, {}). Is it blocked by robots.txt or a firewall?",
+                "{} is refused more often: {}. Is it blocked by robots.txt or a firewall?",
                 label(now),
-                percent(rate(change.current)),
-                periods.now(),
-                percent(rate(change.baseline)),
-                periods.before(),
-                signed(judgement.relative_change),
-                p_words(judgement.p_value)
+                periods.versus_with(
+                    rate(change.current),
+                    " of its requests got a 4xx or 5xx",
+                    rate(change.baseline),
+                    &judgement
+                )
             ),
             numbers: rate_numbers(&periods, change, &judgement, ["requests", "refused"]),
         });
@@ -698,6 +692,30 @@ struct Periods<'a> {
 }
 
 impl Periods<'_> {
+    /// `9.4% this week against 5.8% in the four weeks before (+63%, p = 0.001)`.
+    fn versus(&self, now: f64, before: f64, judgement: &super::shift::Judgement) -> String {
+        self.versus_with(now, "", before, judgement)
+    }
+
+    /// [`Periods::versus`] with `what` after the current rate (` of all visits`).
+    fn versus_with(
+        &self,
+        now: f64,
+        what: &str,
+        before: f64,
+        judgement: &super::shift::Judgement,
+    ) -> String {
+        format!(
+            "{}{what} {} against {} {} ({}, {})",
+            percent(now),
+            self.now(),
+            percent(before),
+            self.before(),
+            signed(judgement.relative_change),
+            p_words(judgement.p_value)
+        )
+    }
+
     fn now(&self) -> String {
         match self.current.days {
             7 => "this week".into(),
@@ -735,10 +753,6 @@ fn segment_numbers(
         "relative_change": relative_change,
         "p_value": p_value,
     })
-}
-
-fn percent(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
 }
 
 fn signed(change: Option<f64>) -> String {

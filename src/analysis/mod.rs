@@ -16,6 +16,11 @@ pub mod windows;
 /// z for a two-sided 95% interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
 
+/// A rate or share for people, as a percentage with one decimal: `5.2%`.
+pub fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
 /// A proportion with its Wilson score interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rate {

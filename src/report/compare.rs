@@ -12,6 +12,7 @@ use crate::analysis::alerts::{CrawlerActivity, EngineAnswers, PromptLeaders};
 use crate::analysis::compare::{
     Comparison, RatioComparison, TrafficRow, WindowStats, compare as compare_windows,
 };
+use crate::analysis::percent;
 use crate::analysis::ratio::RateRatio;
 use crate::analysis::shift::{Direction, HeldBack, Thresholds, Verdict};
 use crate::analysis::windows::{Span, Windows, windows};
@@ -292,11 +293,6 @@ async fn traffic(
 
 /// The segment name of the AI/search ratio's row in CSV and JSON.
 pub const RATIO_SEGMENT: &str = "ai_vs_search_ratio";
-
-/// A share as a percentage with one decimal: `5.2%`.
-fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
-}
 
 /// A rate with its interval for people: `5.2% (3.8–7.1%)`, or `–` without sessions.
 fn rate_text(stats: &WindowStats) -> String {
