@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::compare::{Comparison, SegmentComparison, SegmentKind, WindowStats};
 use super::percent;
 use super::shift::{
-    Direction, HeldBack, RateChange, Thresholds, Verdict, judge_all, judge_together,
+    Direction, RateChange, Thresholds, Verdict, judge_all, judge_together, lacking_data,
 };
 use super::significance::Counts;
 use super::windows::Span;
@@ -248,14 +248,9 @@ pub fn traffic_alerts(
     };
     // The ratio's change joins the correction when both rates have enough data to be judged.
     let ratio = &comparison.ratio;
-    let enough_for_ratio = judge_all(&[change_of(ai), change_of(search)], thresholds)
+    let enough_for_ratio = [change_of(ai), change_of(search)]
         .iter()
-        .all(|j| {
-            !matches!(
-                j.verdict,
-                Verdict::Held(HeldBack::FewTrials | HeldBack::FewSuccesses)
-            )
-        });
+        .all(|change| lacking_data(change, thresholds).is_none());
     let ratio_p: Vec<f64> = ratio
         .p_value
         .filter(|_| enough_for_ratio)

@@ -170,7 +170,9 @@ pub fn judge_together(
     (judgements, others_q)
 }
 
-fn lacking_data(c: &RateChange, t: &Thresholds) -> Option<HeldBack> {
+/// Why `c` has too little data to be judged (too few trials, then too few successes); None
+/// when it has enough.
+pub fn lacking_data(c: &RateChange, t: &Thresholds) -> Option<HeldBack> {
     let trials = c.current.trials + c.baseline.trials;
     let successes = c.current.successes + c.baseline.successes;
     if trials < t.min_trials || c.current.trials.min(c.baseline.trials) < t.min_trials_each.max(1) {

@@ -94,9 +94,10 @@ async fn evaluate_site(
         settings.baseline_days,
     )
     .await?;
-    let crawlers_now = crawler_activity(app.store(), site, &comparison.windows.current).await?;
-    let crawlers_before = crawler_activity(app.store(), site, &comparison.windows.baseline).await?;
     if settings.is_enabled("ai_crawler_change") {
+        let windows = &comparison.windows;
+        let crawlers_now = crawler_activity(app.store(), site, &windows.current).await?;
+        let crawlers_before = crawler_activity(app.store(), site, &windows.baseline).await?;
         raised.extend(crawler_alerts(
             site,
             &comparison.windows,
