@@ -303,8 +303,8 @@ pub fn traffic_alerts(
         && enabled("ai_traffic_share")
     {
         let (now, before) = (
-            ai.current.share.unwrap_or(0.0),
-            ai.baseline.share.unwrap_or(0.0),
+            ai.current.share().unwrap_or(0.0),
+            ai.baseline.share().unwrap_or(0.0),
         );
         raised.push(Raised {
             key: format!("ai_traffic_share:{site}"),

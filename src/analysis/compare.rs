@@ -46,8 +46,6 @@ pub struct WindowStats {
     pub conversions: u64,
     /// The conversion rate and its Wilson 95% interval (0 in [0, 1] without sessions).
     pub rate: Rate,
-    /// The segment's share of all sessions of the window; None when the window has none.
-    pub share: Option<f64>,
     /// All sessions of the window, every segment's.
     pub all_sessions: u64,
 }
@@ -55,6 +53,11 @@ pub struct WindowStats {
 impl WindowStats {
     pub fn counts(&self) -> Counts {
         Counts::new(self.conversions, self.sessions)
+    }
+
+    /// The segment's share of all sessions of the window; None when the window has none.
+    pub fn share(&self) -> Option<f64> {
+        Counts::new(self.sessions, self.all_sessions).rate()
     }
 }
 
@@ -196,7 +199,6 @@ fn window_stats(rows: &[TrafficRow], keep: impl Fn(&TrafficRow) -> bool) -> Wind
         sessions,
         conversions,
         rate: wilson(conversions, sessions, Z_95),
-        share: (all > 0).then(|| sessions as f64 / all as f64),
         all_sessions: all,
     }
 }
@@ -295,7 +297,7 @@ mod tests {
             (20000, 600)
         );
         let ai = c.segment("ai_assistant").unwrap();
-        assert_eq!(ai.current.share, Some(0.1));
+        assert_eq!(ai.current.share(), Some(0.1));
         assert!((ai.current.rate.rate - 0.029).abs() < 1e-12);
         assert!(ai.current.rate.low < 0.029 && ai.current.rate.high > 0.029);
         assert_eq!(c.segment("chatgpt").unwrap().kind, SegmentKind::AiSource);
@@ -341,7 +343,7 @@ mod tests {
         let c = compare(month(), &[], &[], &Thresholds::default());
         assert_eq!(c.segments.len(), 4);
         for s in &c.segments {
-            assert_eq!(s.current.share, None);
+            assert_eq!(s.current.share(), None);
             assert_eq!(s.judgement.verdict, Verdict::Held(HeldBack::FewTrials));
         }
     }

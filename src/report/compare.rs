@@ -368,10 +368,10 @@ pub fn people_text(c: &Comparison) -> String {
             text(s.segment.clone()),
             Value::Int(s.current.sessions as i64),
             text(rate_text(&s.current)),
-            text(s.current.share.map_or("–".into(), percent)),
+            text(s.current.share().map_or("–".into(), percent)),
             Value::Int(s.baseline.sessions as i64),
             text(rate_text(&s.baseline)),
-            text(s.baseline.share.map_or("–".into(), percent)),
+            text(s.baseline.share().map_or("–".into(), percent)),
             text(
                 s.judgement
                     .relative_change
@@ -471,7 +471,7 @@ pub fn program_table(c: &Comparison) -> Table {
                 float((s.sessions > 0).then_some(s.rate.rate)),
                 float((s.sessions > 0).then_some(s.rate.low)),
                 float((s.sessions > 0).then_some(s.rate.high)),
-                float(s.share),
+                float(s.share()),
             ]),
             (None, ratio) => cells.extend([
                 Value::Null,
@@ -555,7 +555,7 @@ pub fn to_json(c: &Comparison) -> serde_json::Value {
             "from": span.from_text(), "to": span.to_text(), "days": span.days,
             "sessions": s.sessions, "conversions": s.conversions,
             "rate": rate(s.rate.rate), "ci_low": rate(s.rate.low), "ci_high": rate(s.rate.high),
-            "share": s.share,
+            "share": s.share(),
         })
     };
     let (now, before) = (&c.windows.current, &c.windows.baseline);
