@@ -34,7 +34,7 @@ pub struct CompareParams {
 
 /// Reads both windows' traffic and compares them.
 pub async fn compare(store: &Store, params: &CompareParams) -> Result<Comparison, ReportError> {
-    let first_day = first_day(store, params.site.as_deref()).await?;
+    let first_day = first_day_of(store, "traffic_days", params.site.as_deref()).await?;
     let spans = windows(
         params.as_of,
         params.window_days,
@@ -49,11 +49,6 @@ pub async fn compare(store: &Store, params: &CompareParams) -> Result<Comparison
         &baseline,
         &params.thresholds,
     ))
-}
-
-/// The first day with traffic, as a day number.
-async fn first_day(store: &Store, site: Option<&str>) -> Result<Option<i64>, ReportError> {
-    first_day_of(store, "traffic_days", site).await
 }
 
 /// The first day of a `*_days` library query (`first_day` column), as a day number.
@@ -266,13 +261,7 @@ async fn traffic(
         query.insert("goal".into(), goal.clone());
     }
     let table = run_named(store, "conversions_by_source", &query).await?;
-    let at = |name: &str| {
-        table.column(name).ok_or_else(|| {
-            ReportError::Store(crate::store::StoreError::Corrupt(format!(
-                "the conversions_by_source query returned no {name} column"
-            )))
-        })
-    };
+    let at = |name: &str| column(&table, name, "conversions_by_source");
     let (channel, source, sessions, conversions) = (
         at("channel")?,
         at("source")?,
