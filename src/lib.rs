@@ -32,6 +32,7 @@ pub mod day;
 pub mod demo;
 pub mod error;
 pub mod ingest;
+pub mod notify;
 pub mod report;
 pub mod service;
 pub mod store;
