@@ -85,6 +85,9 @@ source_rules. Without --site no config is read.")]
     /// Judge whether AI against search really shifted, and list the alerts raised
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Deliver the queued emails, list them, or queue failed ones again
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Ask every active prompt of each engine `samples` times and store the answers
     #[command(long_about = "\
 Ask every active prompt × engine × samples, concurrently within each engine's \
@@ -218,6 +221,79 @@ pub struct AlertsListArgs {
     /// Output format (json: an array of alerts)
     #[arg(long, value_enum, default_value = "table")]
     pub format: AlertsFormatArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send every message that is due, with the [email] transport
+    #[command(long_about = "\
+Send every message that is due, one at a time, with the transport of [email]: `.eml` files in \
+`dir` (the default) or an SMTP server.
+
+Each message is stored before it is sent, under a unique key, so nothing is lost and a re-run \
+never sends a message twice. A transient failure (connection refused, a timeout, a 4xx reply) \
+is tried again later: first within 30 seconds, then twice as long each time, up to an hour, \
+until max_attempts; a permanent one (a 5xx reply) is marked failed with the server's reply. \
+Exit code 1 when a message failed for good in this run.
+
+One gap remains: if the process dies after the server accepted a message and before its \
+status is written (milliseconds), the message is sent again by the next run; both copies carry \
+the same Message-ID, so most mail systems show it once.")]
+    Deliver,
+    /// List stored messages, newest first
+    List(OutboxListArgs),
+    /// Make a failed (or waiting) message due again now, e.g. after fixing the SMTP settings
+    Retry(OutboxRetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxListArgs {
+    /// Only this site
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Only messages with this status
+    #[arg(long, value_enum)]
+    pub status: Option<OutboxStatusArg>,
+    /// At most this many messages
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Output format (json: an array of messages, without their bodies)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AlertsFormatArg,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct OutboxRetryArgs {
+    /// The message's id (from `aivis outbox list`)
+    #[arg(long)]
+    pub id: Option<i64>,
+    /// Every queued and failed message
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// A stored message's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutboxStatusArg {
+    /// Waiting for its (next) attempt.
+    Queued,
+    /// Being sent right now (or its sender died; it is due again when its claim expires).
+    Sending,
+    Sent,
+    /// Given up: a permanent failure or too many attempts.
+    Failed,
+}
+
+impl OutboxStatusArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatusArg::Queued => "queued",
+            OutboxStatusArg::Sending => "sending",
+            OutboxStatusArg::Sent => "sent",
+            OutboxStatusArg::Failed => "failed",
+        }
+    }
 }
 
 /// Output formats of alerts.

@@ -8,6 +8,7 @@ mod alerts;
 mod checks;
 mod classify;
 mod demo;
+mod outbox;
 mod progress;
 mod report;
 
@@ -112,6 +113,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Alerts(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
             alerts::run(settings, command).await
+        }
+        Command::Outbox(command) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            outbox::run(settings, command, &env).await
         }
         Command::Prompts(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod checks;
+mod email;
 pub mod names;
 mod sites;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 
 pub use alerts::{ALERT_KINDS, AlertSettings, AlertsConfig};
 pub use checks::{EngineConfig, EntityConfig, MAX_SAMPLES};
+pub use email::{DEFAULT_OUTBOX_DIR, DigestPeriod, EmailConfig, TlsMode, TransportKind};
 pub use sites::{
     CompiledGoals, GoalConfig, GoalKind, MAX_GOALS_PER_SITE, SiteConfig, SourceRuleConfig,
 };
@@ -100,6 +102,9 @@ pub struct Settings {
     /// Alert thresholds for every site (each site may override them).
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// How email leaves aivis (`.eml` files by default, or SMTP).
+    #[serde(default)]
+    pub email: EmailConfig,
     /// Where the settings came from (for messages); not a config key.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -121,6 +126,7 @@ impl Default for Settings {
             sites: Vec::new(),
             engines: Vec::new(),
             alerts: AlertsConfig::default(),
+            email: EmailConfig::default(),
             source: None,
         }
     }
@@ -134,6 +140,7 @@ impl fmt::Debug for Settings {
             .field("sites", &self.sites)
             .field("engines", &self.engines)
             .field("alerts", &self.alerts)
+            .field("email", &self.email)
             .field("source", &self.source)
             .finish()
     }
@@ -298,7 +305,12 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
         checks::validate_entities(site.brand.as_ref(), &site.competitors)
             .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
         alerts::validate(&site.alerts, &format!("{key}.alerts")).map_err(|(k, m)| invalid(k, m))?;
+        email::validate_recipients(&site.digest_to, &format!("{key}.digest_to"))
+            .map_err(|(k, m)| invalid(k, m))?;
+        email::validate_recipients(&site.alerts_to, &format!("{key}.alerts_to"))
+            .map_err(|(k, m)| invalid(k, m))?;
     }
+    email::validate(&settings.email, "email").map_err(|(k, m)| invalid(k, m))?;
     alerts::validate(&settings.alerts, "alerts").map_err(|(k, m)| invalid(k, m))?;
     checks::validate_engines(&settings.engines).map_err(|(k, m)| invalid(k, m))?;
     Ok(())

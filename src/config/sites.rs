@@ -41,6 +41,15 @@ pub struct SiteConfig {
     /// The site's own alert thresholds, over the global `[alerts]`.
     #[serde(default)]
     pub alerts: super::AlertsConfig,
+    /// Who receives the site's digest (none: no digest is queued).
+    #[serde(default)]
+    pub digest_to: Vec<String>,
+    /// Who receives the site's alert mails (none: alerts are evaluated but not mailed).
+    #[serde(default)]
+    pub alerts_to: Vec<String>,
+    /// What one digest covers: the last full ISO week (default) or yesterday.
+    #[serde(default)]
+    pub digest_period: super::DigestPeriod,
 }
 
 /// A source rule as written in the config: exactly one of `host` (optionally with a path,

@@ -114,6 +114,9 @@ pub fn demo_site() -> SiteConfig {
             })
             .collect(),
         alerts: crate::config::AlertsConfig::default(),
+        digest_to: vec!["brand-team@acme.test".into()],
+        alerts_to: vec!["brand-team@acme.test".into()],
+        digest_period: crate::config::DigestPeriod::Week,
     }
 }
 

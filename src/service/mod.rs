@@ -7,12 +7,14 @@
 //!
 //! Operations: [`ingest`], [`forget`] and [`check`] here; [`report`] and [`query`] in
 //! `reports`; [`compare`] (AI against search over two windows) in `compare`; [`evaluate`] and
-//! [`list_alerts`] in `alerts`;
+//! [`list_alerts`] in `alerts`; [`deliver_outbox`], [`list_outbox`], [`retry_outbox`] and
+//! [`queue_mail`] in `outbox`;
 //! [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and [`rescore`] in
 //! `prompts`.
 
 mod alerts;
 mod compare;
+mod outbox;
 mod prompts;
 mod reports;
 #[cfg(test)]
@@ -20,6 +22,9 @@ mod tests;
 
 pub use alerts::{EvaluateRequest, EvaluatedAlert, evaluate, list_alerts};
 pub use compare::{CompareRequest, compare};
+pub use outbox::{
+    MailToQueue, OUTBOX_STATUSES, deliver_outbox, list_outbox, queue_mail, retry_outbox,
+};
 pub use prompts::{
     AddPrompt, AddedPrompt, Imported, add_prompt, import_prompts, list_prompts, remove_prompt,
     rescore,
@@ -38,6 +43,8 @@ use crate::checks::run::{CheckError, CheckSelection, CheckSummary, run_checks};
 use crate::config::{Settings, SiteError, UnknownName};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestError, IngestOptions, IngestSummary, Input};
+use crate::notify::compose::ComposeError;
+use crate::notify::transport::TransportError;
 use crate::report::ReportError;
 use crate::store::{Forgotten, Store, StoreError};
 
@@ -87,6 +94,12 @@ pub enum ServiceError {
     Http(#[from] HttpClientError),
     #[error(transparent)]
     Check(#[from] CheckError),
+    /// The mail transport could not be set up from `[email]` (a missing secret, a bad CA file).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A mail could not be composed.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
 }
 
 impl HasKind for ServiceError {
@@ -102,6 +115,8 @@ impl HasKind for ServiceError {
             ServiceError::Ingest(err) => err.kind(),
             ServiceError::Http(err) => err.kind(),
             ServiceError::Check(err) => err.kind(),
+            ServiceError::Transport(err) => err.kind(),
+            ServiceError::Compose(_) => ErrorKind::Internal,
         }
     }
 }

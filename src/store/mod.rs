@@ -35,6 +35,7 @@ mod checks;
 mod ingest;
 mod leases;
 mod names;
+mod outbox;
 mod query;
 mod sqlite_reader;
 mod sqlite_writer;
@@ -45,6 +46,7 @@ pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, Forgotten, StoredSession};
 pub use leases::{Lease, LeaseHolder};
+pub use outbox::{AttemptEnd, ClaimedMessage, NewMessage, OutboxEntry};
 pub use query::READER_ROLE;
 
 use std::path::PathBuf;

@@ -1,0 +1,27 @@
+-- The outbox (SQLite). Same table as migrations/postgres/0010_outbox.sql.
+-- Every email aivis sends is first stored here, whole (the RFC 5322 message as ASCII text, its
+-- envelope apart), under a unique idempotency key (digest:acme:2026-W47,
+-- alert:acme:2026-11-24): queuing a key that exists changes nothing, so a re-run never mails
+-- twice. Delivery claims a due row ('queued', or 'sending' whose claim expired) by setting
+-- 'sending' with claimed_until, then writes 'sent', or 'queued' with the next attempt time
+-- (transient failure), or 'failed' with the server's reply (permanent failure or too many
+-- attempts). Times are Unix seconds.
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    idempotency_key  TEXT NOT NULL UNIQUE,
+    site             TEXT NOT NULL,
+    kind             TEXT NOT NULL CHECK (kind IN ('digest', 'alerts')),
+    sender           TEXT NOT NULL,
+    recipients       TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    message          TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    claimed_until    INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    sent_at          INTEGER,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
