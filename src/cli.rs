@@ -190,8 +190,30 @@ A new alert is stored open; evaluating again updates it (never a duplicate); an 
 condition no longer holds is resolved, and stays quiet for cooldown_days unless it comes back \
 more severe. --dry-run prints what would change and stores nothing.")]
     Evaluate(AlertsEvaluateArgs),
+    /// Evaluate, then queue each site's alert mail to its alerts_to and mark the alerts told
+    #[command(long_about = "\
+Evaluate each site's alerts as `aivis alerts evaluate` does, then queue one mail per site to \
+the site's alerts_to, listing the alerts that are new or rose in severity since the last mail \
+(each with its sentence, both windows' numbers with 95% intervals and what to look at next), \
+the landing pages AI assistants sent visitors to, and alerts resolved since they were mailed \
+(told once). The alerts told are marked notified in the same transaction as the mail is \
+queued, so running it again queues nothing twice. `aivis outbox deliver` sends the mail.")]
+    Notify(AlertsNotifyArgs),
     /// List stored alerts
     List(AlertsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsNotifyArgs {
+    /// Only this configured site (default: every configured site)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Evaluate as of this day, YYYY-MM-DD (UTC; default yesterday)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Output format (json: one object per site)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AlertsFormatArg,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,16 @@ pub fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
+/// A rate with its interval for people: `5.2% (3.8–7.1%)`.
+pub fn percent_with_interval(rate: &Rate) -> String {
+    format!(
+        "{} ({:.1}–{})",
+        percent(rate.rate),
+        rate.low * 100.0,
+        percent(rate.high)
+    )
+}
+
 /// A proportion with its Wilson score interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rate {

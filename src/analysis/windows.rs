@@ -18,7 +18,8 @@ pub struct Span {
 }
 
 impl Span {
-    fn new(from: i64, to: i64) -> Span {
+    /// The days `from` to `to` (day numbers); empty when `to` is before `from`.
+    pub fn new(from: i64, to: i64) -> Span {
         let days = u32::try_from((to - from + 1).max(0)).unwrap_or(0);
         Span {
             from: if days == 0 { to + 1 } else { from },

@@ -1,4 +1,4 @@
-//! `aivis alerts evaluate` and `aivis alerts list`: the service's alerts printed one line each
+//! `aivis alerts evaluate`, `notify` and `list`: the service's alerts printed one line each
 //! for people (severity, status, key, sentence) or as a JSON array for programs.
 
 use anyhow::Result;
@@ -8,7 +8,7 @@ use super::{print_out, with_app};
 use crate::cli::{AlertStatusArg, AlertsCommand, AlertsFormatArg};
 use crate::config::Settings;
 use crate::report::table::{Table, Value};
-use crate::service::{self, EvaluateRequest, EvaluatedAlert};
+use crate::service::{self, EvaluateRequest, EvaluatedAlert, NotifyRequest, SiteNotice};
 use crate::store::StoredAlert;
 
 pub async fn run(settings: Settings, command: AlertsCommand) -> Result<()> {
@@ -27,6 +27,17 @@ pub async fn run(settings: Settings, command: AlertsCommand) -> Result<()> {
                 args.format,
                 if args.dry_run { "would be " } else { "" },
             )
+        }
+        AlertsCommand::Notify(args) => {
+            let request = NotifyRequest {
+                site: args.site,
+                as_of: args.as_of,
+            };
+            let notices = with_app(settings, async |app| {
+                service::notify_alerts(app, request).await
+            })
+            .await??;
+            print_notices(&notices, args.format)
         }
         AlertsCommand::List(args) => {
             let status = match args.status {
@@ -122,6 +133,47 @@ fn print(rows: &[AlertLine], format: AlertsFormatArg, tense: &str) -> Result<()>
                 ]);
             }
             print_out(&table.to_text_table())
+        }
+    }
+}
+
+fn print_notices(notices: &[SiteNotice], format: AlertsFormatArg) -> Result<()> {
+    match format {
+        AlertsFormatArg::Json => {
+            let array: Vec<serde_json::Value> = notices
+                .iter()
+                .map(|n| {
+                    let alerts: Vec<serde_json::Value> = n
+                        .evaluated
+                        .iter()
+                        .map(|e| AlertLine::from(e).object)
+                        .collect();
+                    json!({
+                        "site": n.site, "evaluated": alerts, "told": n.told,
+                        "resolutions": n.resolutions,
+                        "mail_key": n.mail.as_ref().map(|m| &m.0),
+                        "subject": n.mail.as_ref().map(|m| &m.1), "note": n.note,
+                    })
+                })
+                .collect();
+            print_out(&format!("{}\n", serde_json::to_string_pretty(&array)?))
+        }
+        AlertsFormatArg::Table => {
+            let mut text = String::new();
+            for n in notices {
+                match (&n.mail, &n.note) {
+                    (Some((key, subject)), _) => text.push_str(&format!(
+                        "{}: queued {key} ({} alert(s), {} resolution(s)): {subject}\n",
+                        n.site, n.told, n.resolutions
+                    )),
+                    (None, Some(note)) => text.push_str(&format!("{}: {note}\n", n.site)),
+                    (None, None) => {}
+                }
+            }
+            if notices.iter().any(|n| n.mail.is_some()) {
+                text.push_str("run `aivis outbox deliver` to send\n");
+            }
+            print_out(&text)
         }
     }
 }

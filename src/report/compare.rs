@@ -12,10 +12,10 @@ use crate::analysis::alerts::{CrawlerActivity, EngineAnswers, PromptLeaders};
 use crate::analysis::compare::{
     Comparison, RatioComparison, TrafficRow, WindowStats, compare as compare_windows,
 };
-use crate::analysis::percent;
 use crate::analysis::ratio::RateRatio;
 use crate::analysis::shift::{Direction, HeldBack, Thresholds, Verdict};
 use crate::analysis::windows::{Span, Windows, windows};
+use crate::analysis::{percent, percent_with_interval};
 use crate::store::Store;
 
 /// What to compare.
@@ -224,6 +224,39 @@ pub async fn crawler_activity(
     Ok(out.into_values().collect())
 }
 
+/// A landing page AI assistants sent visitors to, with their visits and conversions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LandingPage {
+    pub path: String,
+    pub sessions: i64,
+    pub conversions: i64,
+}
+
+/// The `limit` landing pages AI assistants sent most visitors to over `span`.
+pub async fn ai_landing_pages(
+    store: &Store,
+    site: &str,
+    span: &Span,
+    limit: usize,
+) -> Result<Vec<LandingPage>, ReportError> {
+    if span.days == 0 {
+        return Ok(Vec::new());
+    }
+    let table = run_named(store, "top_landing_pages_ai", &site_span(site, span)).await?;
+    let at = |name: &str| column(&table, name, "top_landing_pages_ai");
+    let (path, sessions, conversions) = (at("landing_path")?, at("sessions")?, at("conversions")?);
+    Ok(table
+        .rows
+        .iter()
+        .take(limit)
+        .map(|row| LandingPage {
+            path: row[path].as_str().unwrap_or_default().to_string(),
+            sessions: row[sessions].as_i64().unwrap_or(0),
+            conversions: row[conversions].as_i64().unwrap_or(0),
+        })
+        .collect())
+}
+
 /// The `site`, `from` and `to` parameters of a library query over `span`.
 fn site_span(site: &str, span: &Span) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -288,12 +321,7 @@ fn rate_text(stats: &WindowStats) -> String {
     if stats.sessions == 0 {
         return "–".into();
     }
-    format!(
-        "{} ({:.1}–{})",
-        percent(stats.rate.rate),
-        stats.rate.low * 100.0,
-        percent(stats.rate.high)
-    )
+    percent_with_interval(&stats.rate)
 }
 
 /// A relative change for people: `+12.5%`, `−68.1%`.

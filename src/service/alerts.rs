@@ -2,17 +2,22 @@
 //! (the comparison of `report compare`, and its prompt-check answers per engine, with the
 //! site's `[alerts]` thresholds), raises the alerts of the enabled kinds and moves the stored ones through their lifecycle (see
 //! `analysis::alerts::transition`), in one transaction per site unless it is a dry run;
-//! `list_alerts` reads what is stored.
+//! `list_alerts` reads what is stored; `notify_alerts` evaluates, then queues each site's
+//! alert mail and marks what it told.
 
 use std::collections::HashMap;
 
 use super::compare::as_of_day;
+use super::outbox::{MailToQueue, composed};
 use super::{App, ServiceError};
 use crate::analysis::alerts::{
     ANSWER_KINDS, Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, answer_alerts,
     crawler_alerts, rank_alerts, traffic_alerts, transition,
 };
+use crate::analysis::windows::Span;
 use crate::day::{day_text, now_unix, parse_day};
+use crate::notify::alert_mail::{AlertMailInput, render_alert_mail};
+use crate::report::compare::ai_landing_pages;
 use crate::report::compare::{
     CompareParams, compare, crawler_activity, engine_answers, prompt_leaders,
 };
@@ -270,4 +275,141 @@ fn evaluated(
         last_seen: last_seen.into(),
         change,
     }
+}
+
+/// Which sites to notify, as of which day.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyRequest {
+    /// One configured site; None: every configured site.
+    pub site: Option<String>,
+    /// `YYYY-MM-DD`, the last day of the current window; None: yesterday (UTC).
+    pub as_of: Option<String>,
+}
+
+/// What `notify_alerts` did for one site.
+#[derive(Debug, Clone)]
+pub struct SiteNotice {
+    pub site: String,
+    /// What the evaluation changed.
+    pub evaluated: Vec<EvaluatedAlert>,
+    /// Alerts the mail tells (new, or more severe than when last mailed).
+    pub told: usize,
+    /// Resolutions the mail tells.
+    pub resolutions: usize,
+    /// The mail's idempotency key and subject, when there was something to tell and someone
+    /// to tell it to.
+    pub mail: Option<(String, String)>,
+    /// Why no mail was queued, when none was.
+    pub note: Option<String>,
+}
+
+/// Evaluates the alerts of one site or of every configured site, then queues one mail per
+/// site (to its `alerts_to`) listing the alerts that are new or rose in severity since the
+/// last mail, and the resolutions not yet told; the alerts told are marked `notified`, in the
+/// same transaction as the mail is queued. Nothing to tell, or nobody in `alerts_to`: no mail.
+pub async fn notify_alerts(
+    app: &App,
+    request: NotifyRequest,
+) -> Result<Vec<SiteNotice>, ServiceError> {
+    let as_of = as_of_day(request.as_of.as_deref())?;
+    let sites: Vec<String> = match &request.site {
+        Some(site) => vec![app.settings().site(Some(site))?.name.clone()],
+        None => app
+            .settings()
+            .sites
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for site in sites {
+        let evaluated = evaluate_site(app, &site, as_of, false).await?;
+        out.push(notify_site(app, &site, as_of, evaluated).await?);
+    }
+    Ok(out)
+}
+
+async fn notify_site(
+    app: &App,
+    site: &str,
+    as_of: i64,
+    evaluated: Vec<EvaluatedAlert>,
+) -> Result<SiteNotice, ServiceError> {
+    let config = app.settings().site(Some(site))?;
+    let stored = app.store().alerts(Some(site), &[]).await?;
+    let (active, resolved): (Vec<StoredAlert>, Vec<StoredAlert>) = stored
+        .into_iter()
+        .filter(|a| {
+            a.status == "open" || (a.status == "resolved" && a.mailed && !a.resolution_mailed)
+        })
+        .partition(|a| a.status == "open");
+    let mut notice = SiteNotice {
+        site: site.to_string(),
+        evaluated,
+        told: active.len(),
+        resolutions: resolved.len(),
+        mail: None,
+        note: None,
+    };
+    if active.is_empty() && resolved.is_empty() {
+        notice.note = Some("nothing new to tell".into());
+        return Ok(notice);
+    }
+    if config.alerts_to.is_empty() {
+        notice.note = Some(format!(
+            "nobody to tell: sites.alerts_to of {site} is empty; the alerts stay open"
+        ));
+        return Ok(notice);
+    }
+    let settings = app.settings().alert_settings(site);
+    let window = Span::new(as_of - i64::from(settings.window_days) + 1, as_of);
+    let landing_pages = ai_landing_pages(app.store(), site, &window, 5).await?;
+    let as_of_text = day_text(as_of * 86_400);
+    let mail = render_alert_mail(&AlertMailInput {
+        site,
+        as_of: &as_of_text,
+        brand: config.brand.as_ref().map(|b| b.name.as_str()),
+        active: &active,
+        resolved: &resolved,
+        landing_pages: &landing_pages,
+    })?;
+    let key = alert_mail_key(site, &active, &resolved);
+    let message = composed(
+        app,
+        &MailToQueue {
+            key: key.clone(),
+            site,
+            kind: "alerts",
+            recipients: &config.alerts_to,
+            mail,
+        },
+    )?;
+    let active_keys: Vec<String> = active.iter().map(|a| a.key.clone()).collect();
+    let resolved_keys: Vec<String> = resolved.iter().map(|a| a.key.clone()).collect();
+    app.store()
+        .queue_alert_mail(&message, &active_keys, &resolved_keys, now_unix())
+        .await?;
+    notice.mail = Some((key, message.subject));
+    Ok(notice)
+}
+
+/// `alerts:<site>:<digest>`: the same alerts in the same states give the same key, so a
+/// notify run again after a crash between queuing and marking queues nothing twice.
+fn alert_mail_key(site: &str, active: &[StoredAlert], resolved: &[StoredAlert]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for alert in active {
+        hasher.update(format!(
+            "open|{}|{}|{}\n",
+            alert.key, alert.severity, alert.first_seen
+        ));
+    }
+    for alert in resolved {
+        let on = alert.resolved_on.as_deref().unwrap_or_default();
+        hasher.update(format!(
+            "resolved|{}|{}|{on}\n",
+            alert.key, alert.first_seen
+        ));
+    }
+    format!("alerts:{site}:{}", hex::encode(&hasher.finalize()[..8]))
 }

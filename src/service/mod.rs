@@ -20,7 +20,10 @@ mod reports;
 #[cfg(test)]
 mod tests;
 
-pub use alerts::{EvaluateRequest, EvaluatedAlert, evaluate, list_alerts};
+pub use alerts::{
+    EvaluateRequest, EvaluatedAlert, NotifyRequest, SiteNotice, evaluate, list_alerts,
+    notify_alerts,
+};
 pub use compare::{CompareRequest, compare};
 pub use outbox::{
     MailToQueue, OUTBOX_STATUSES, deliver_outbox, list_outbox, queue_mail, retry_outbox,
@@ -44,6 +47,7 @@ use crate::config::{Settings, SiteError, UnknownName};
 use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestError, IngestOptions, IngestSummary, Input};
 use crate::notify::compose::ComposeError;
+use crate::notify::render::RenderError;
 use crate::notify::transport::TransportError;
 use crate::report::ReportError;
 use crate::store::{Forgotten, Store, StoreError};
@@ -100,6 +104,9 @@ pub enum ServiceError {
     /// A mail could not be composed.
     #[error(transparent)]
     Compose(#[from] ComposeError),
+    /// A mail template could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
 }
 
 impl HasKind for ServiceError {
@@ -116,7 +123,7 @@ impl HasKind for ServiceError {
             ServiceError::Http(err) => err.kind(),
             ServiceError::Check(err) => err.kind(),
             ServiceError::Transport(err) => err.kind(),
-            ServiceError::Compose(_) => ErrorKind::Internal,
+            ServiceError::Compose(_) | ServiceError::Render(_) => ErrorKind::Internal,
         }
     }
 }

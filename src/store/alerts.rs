@@ -5,7 +5,8 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, doing};
+use super::outbox::{QUEUE, queue_args};
+use super::{NewMessage, Store, StoreError, doing};
 
 /// One stored alert; days are `YYYY-MM-DD`, `numbers` is JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,10 @@ pub struct StoredAlert {
     pub first_seen: String,
     pub last_seen: String,
     pub resolved_on: Option<String>,
+    /// An alert mail told it while it was active (since it last opened).
+    pub mailed: bool,
+    /// An alert mail told its resolution.
+    pub resolution_mailed: bool,
 }
 
 /// The fields an evaluation sets on a raised alert.
@@ -53,7 +58,10 @@ pub enum AlertWrite {
 }
 
 const ALERT_COLUMNS: &str = "key, kind, site, subject, status, direction, severity, sentence, \
-                             numbers, first_seen, last_seen, resolved_on";
+                             numbers, first_seen, last_seen, resolved_on, \
+                             CAST(CASE WHEN mailed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) \
+                             AS mailed, CAST(CASE WHEN resolution_mailed_at IS NULL THEN 0 \
+                             ELSE 1 END AS BIGINT) AS resolution_mailed";
 
 const OPEN_ALERT: &str = "INSERT INTO alerts (key, kind, site, subject, status, direction, \
      severity, sentence, numbers, first_seen, last_seen, resolved_on, updated_at) \
@@ -62,13 +70,19 @@ const OPEN_ALERT: &str = "INSERT INTO alerts (key, kind, site, subject, status, 
      subject = excluded.subject, status = 'open', direction = excluded.direction, \
      severity = excluded.severity, sentence = excluded.sentence, numbers = excluded.numbers, \
      first_seen = excluded.first_seen, last_seen = excluded.last_seen, resolved_on = NULL, \
-     updated_at = excluded.updated_at";
+     mailed_at = NULL, resolution_mailed_at = NULL, updated_at = excluded.updated_at";
 
 const UPDATE_ALERT: &str = "UPDATE alerts SET status = $1, direction = $2, severity = $3, \
      sentence = $4, numbers = $5, last_seen = $6, updated_at = $7 WHERE key = $8";
 
 const RESOLVE_ALERT: &str = "UPDATE alerts SET status = 'resolved', resolved_on = $1, \
      updated_at = $2 WHERE key = $3";
+
+const MARK_MAILED: &str = "UPDATE alerts SET status = 'notified', mailed_at = $1, updated_at = $2 \
+     WHERE key = $3 AND status = 'open'";
+
+const MARK_RESOLUTION_MAILED: &str = "UPDATE alerts SET resolution_mailed_at = $1, \
+     updated_at = $2 WHERE key = $3 AND status = 'resolved'";
 
 impl Store {
     /// The stored alerts of `site` (all sites when None), most severe first, then by key;
@@ -103,6 +117,8 @@ impl Store {
                     first_seen: row.try_get("first_seen")?,
                     last_seen: row.try_get("last_seen")?,
                     resolved_on: row.try_get("resolved_on")?,
+                    mailed: row.try_get::<i64, _>("mailed")? != 0,
+                    resolution_mailed: row.try_get::<i64, _>("resolution_mailed")? != 0,
                 };
                 if statuses.is_empty() || statuses.contains(&alert.status.as_str()) {
                     alerts.push(alert);
@@ -171,6 +187,40 @@ impl Store {
                 }
             }
             tx.commit().await
+        })
+        .await
+    }
+
+    /// Queues an alert mail and records what it told, in one transaction: the `active` keys
+    /// become `notified` (mailed), the `resolved` keys' resolution is marked mailed. Queuing
+    /// a message whose key is stored already changes nothing but the marks. True when the
+    /// message was new.
+    pub async fn queue_alert_mail(
+        &self,
+        message: &NewMessage,
+        active: &[String],
+        resolved: &[String],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        doing("queuing an alert mail", async {
+            let mut tx = self.begin_write().await?;
+            let queued = tx.execute(QUEUE, queue_args(message, now)?).await? == 1;
+            for key in active {
+                tx.execute(
+                    MARK_MAILED,
+                    vec![now.into(), now.into(), key.as_str().into()],
+                )
+                .await?;
+            }
+            for key in resolved {
+                tx.execute(
+                    MARK_RESOLUTION_MAILED,
+                    vec![now.into(), now.into(), key.as_str().into()],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(queued)
         })
         .await
     }

@@ -74,7 +74,7 @@ pub enum AttemptEnd {
     },
 }
 
-const QUEUE: &str = "INSERT INTO outbox (idempotency_key, site, kind, sender, recipients, \
+pub(super) const QUEUE: &str = "INSERT INTO outbox (idempotency_key, site, kind, sender, recipients, \
      subject, message, status, attempts, next_attempt_at, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9, $10) \
      ON CONFLICT (idempotency_key) DO NOTHING";
@@ -105,25 +105,7 @@ impl Store {
     /// Stores `message` unless its key is stored already; true when it was new.
     pub async fn queue_message(&self, message: &NewMessage, now: i64) -> Result<bool, StoreError> {
         doing("queuing a message", async {
-            let recipients = serde_json::to_string(&message.recipients)
-                .map_err(|err| StoreError::Corrupt(err.to_string()))?;
-            let changed = self
-                .write_one(
-                    QUEUE,
-                    vec![
-                        message.key.as_str().into(),
-                        message.site.as_str().into(),
-                        message.kind.as_str().into(),
-                        message.sender.as_str().into(),
-                        recipients.into(),
-                        message.subject.as_str().into(),
-                        message.message.as_str().into(),
-                        now.into(),
-                        now.into(),
-                        now.into(),
-                    ],
-                )
-                .await?;
+            let changed = self.write_one(QUEUE, queue_args(message, now)?).await?;
             Ok(changed == 1)
         })
         .await
@@ -265,6 +247,24 @@ impl Store {
         })
         .await
     }
+}
+
+/// The values [`QUEUE`] binds for `message`.
+pub(super) fn queue_args(message: &NewMessage, now: i64) -> Result<Vec<Value>, StoreError> {
+    let recipients = serde_json::to_string(&message.recipients)
+        .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    Ok(vec![
+        message.key.as_str().into(),
+        message.site.as_str().into(),
+        message.kind.as_str().into(),
+        message.sender.as_str().into(),
+        recipients.into(),
+        message.subject.as_str().into(),
+        message.message.as_str().into(),
+        now.into(),
+        now.into(),
+        now.into(),
+    ])
 }
 
 fn parse_recipients(json: &str) -> Result<Vec<String>, StoreError> {

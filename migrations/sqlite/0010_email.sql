@@ -1,4 +1,4 @@
--- The outbox (SQLite). Same table as migrations/postgres/0010_outbox.sql.
+-- Email: the outbox, and what alert mails have told (SQLite). Same table as migrations/postgres/0010_email.sql.
 -- Every email aivis sends is first stored here, whole (the RFC 5322 message as ASCII text, its
 -- envelope apart), under a unique idempotency key (digest:acme:2026-W47,
 -- alert:acme:2026-11-24): queuing a key that exists changes nothing, so a re-run never mails
@@ -25,3 +25,10 @@ CREATE TABLE outbox (
     updated_at       INTEGER NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+-- What alert mails have told: mailed_at is set when an alert is mailed while active (a mail
+-- lists the alerts whose status is 'open': new, or more severe than when last mailed, and
+-- sets them 'notified'); resolution_mailed_at when its resolution was mentioned (once).
+-- Both are cleared when the alert opens again.
+ALTER TABLE alerts ADD COLUMN mailed_at INTEGER;
+ALTER TABLE alerts ADD COLUMN resolution_mailed_at INTEGER;

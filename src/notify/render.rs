@@ -1,0 +1,58 @@
+//! The mail templates (minijinja, compiled into the binary) and rendering them. Templates
+//! named `*.html` escape every value by default, so text from logs and AI answers is shown,
+//! never interpreted; `*.txt` templates are plain text. Views are plain serde structs.
+
+use std::sync::OnceLock;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+/// Why a template could not be rendered (a bug in a template: its name and line).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot render mail template: {0:#}")]
+pub struct RenderError(#[from] minijinja::Error);
+
+const TEMPLATES: [(&str, &str); 3] = [
+    ("layout.html", include_str!("templates/layout.html")),
+    ("alerts.html", include_str!("templates/alerts.html")),
+    ("alerts.txt", include_str!("templates/alerts.txt")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // A block tag on a line of its own leaves no blank line behind.
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid");
+        env.set_syntax(syntax);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|err| panic!("template {name} does not compile: {err:#}"));
+        }
+        env
+    })
+}
+
+/// Renders template `name` with `view`.
+pub fn render(name: &str, view: &impl Serialize) -> Result<String, RenderError> {
+    Ok(environment()
+        .get_template(name)?
+        .render(minijinja::value::Serde(view))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in TEMPLATES {
+            environment().get_template(name).unwrap();
+        }
+    }
+}
