@@ -14,7 +14,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::retry::{self, NextStep};
 use super::transport::{SendFailure, Transport, eml_file_name};
-use crate::day::now_unix;
 use crate::store::{AttemptEnd, ClaimedMessage, Store, StoreError};
 
 /// How delivery behaves.
@@ -31,7 +30,8 @@ impl DeliveryPolicy {
     pub fn new(max_attempts: u32, timeout: Duration) -> DeliveryPolicy {
         DeliveryPolicy {
             max_attempts,
-            claim: timeout * 4 + Duration::from_secs(60),
+            // An attempt is about ten commands, each waiting at most `timeout`.
+            claim: timeout * 10 + Duration::from_secs(5),
         }
     }
 }
@@ -48,23 +48,25 @@ pub struct DeliveryReport {
     pub failures: Vec<(String, String)>,
 }
 
-/// Sends what is due now; stops early (between messages) when `shutdown` is cancelled.
+/// Sends what is due at `clock()` (Unix seconds; `day::now_unix` but in tests); stops early
+/// (between messages) when `shutdown` is cancelled.
 pub async fn deliver_due(
     store: &Store,
     transport: &Transport,
     policy: DeliveryPolicy,
+    clock: &(dyn Fn() -> i64 + Sync),
     shutdown: &CancellationToken,
 ) -> Result<DeliveryReport, StoreError> {
     let mut report = DeliveryReport::default();
     while !shutdown.is_cancelled() {
-        let now = now_unix();
+        let now = clock();
         let claim_end = now + policy.claim.as_secs() as i64;
         let Some(message) = store.claim_due_message(now, claim_end).await? else {
             break;
         };
         let outcome = attempt(transport, &message).await;
-        let end = attempt_end(&message, outcome, policy, &mut report);
-        store.end_attempt(message.id, &end, now_unix()).await?;
+        let end = attempt_end(&message, outcome, policy, clock(), &mut report);
+        store.end_attempt(message.id, &end, clock()).await?;
     }
     Ok(report)
 }
@@ -84,6 +86,7 @@ fn attempt_end(
     message: &ClaimedMessage,
     outcome: Result<(), SendFailure>,
     policy: DeliveryPolicy,
+    now: i64,
     report: &mut DeliveryReport,
 ) -> AttemptEnd {
     let failure = match outcome {
@@ -101,7 +104,7 @@ fn attempt_end(
         NextStep::RetryAfter(delay) => {
             report.retrying += 1;
             AttemptEnd::Retry {
-                next_attempt_at: now_unix() + delay.as_secs().max(1) as i64,
+                next_attempt_at: now + delay.as_secs().max(1) as i64,
                 error: failure.message,
             }
         }

@@ -25,7 +25,7 @@ pub async fn deliver_outbox(
         email.max_attempts,
         std::time::Duration::from_secs(email.timeout_seconds),
     );
-    let report = deliver_due(app.store(), &transport, policy, app.shutdown()).await?;
+    let report = deliver_due(app.store(), &transport, policy, &now_unix, app.shutdown()).await?;
     Ok((report, transport.to_string()))
 }
 

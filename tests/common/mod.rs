@@ -282,3 +282,51 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
+
+/// 2026-09-01, the log's first day (UTC day number).
+pub const FIRST_DAY: i64 = 20_697;
+
+/// One day of the alert tests' traffic (site acme, from [`FIRST_DAY`]): `ai` AI sessions (`ai_converting` of them buy) and 80 search sessions
+/// (2 or 3 buy: 3% over the week), each a pageview and, for a buyer, the checkout a minute later.
+pub fn day_lines(day: i64, ai: u32, ai_converting: u32, out: &mut String) {
+    let start = (FIRST_DAY + day) * 86_400;
+    let search_converting = if day % 5 < 2 { 3 } else { 2 }; // 12 in 5 days: 3%
+    let mut visits: Vec<(i64, String, &str, bool)> = Vec::new();
+    for i in 0..ai {
+        let ip = format!("10.{}.{}.{}", day % 200, i / 200, i % 200);
+        visits.push((
+            start + 600 + i64::from(i) * 400,
+            ip,
+            "https://chatgpt.com/",
+            i < ai_converting,
+        ));
+    }
+    for i in 0..80u32 {
+        let ip = format!("11.{}.{}.{}", day % 200, i / 200, i % 200);
+        visits.push((
+            start + 700 + i64::from(i) * 400,
+            ip,
+            "https://www.google.com/",
+            i < search_converting,
+        ));
+    }
+    visits.sort_by_key(|v| v.0);
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    for (ts, ip, referrer, buys) in visits {
+        lines.push((ts, combined_line(&ip, ts, "/pricing", referrer, BROWSER)));
+        if buys {
+            let line = combined_line(
+                &ip,
+                ts + 60,
+                "/checkout/complete",
+                "https://www.acme.test/pricing",
+                BROWSER,
+            );
+            lines.push((ts + 60, line));
+        }
+    }
+    lines.sort_by_key(|l| l.0);
+    for (_, line) in lines {
+        out.push_str(&line);
+    }
+}
