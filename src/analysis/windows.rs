@@ -58,6 +58,23 @@ pub fn windows(as_of: i64, window: u32, baseline: u32, first_data_day: Option<i6
     }
 }
 
+/// The ISO week (Monday to Sunday) holding day `day`: its Monday, and its label
+/// (`2026-W47`; the year is the ISO year, that of the week's Thursday).
+pub fn iso_week(day: i64) -> (i64, String) {
+    let weekday = (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday; Monday is 0
+    let monday = day - weekday;
+    let thursday = monday + 3;
+    let (year, _, _) = crate::day::civil_from_days(thursday);
+    let week = (thursday - crate::day::days_from_civil(year, 1, 1)) / 7 + 1;
+    (monday, format!("{year}-W{week:02}"))
+}
+
+/// The last full ISO week ending on or before `as_of` (a Sunday `as_of` ends its own week).
+pub fn last_full_week(as_of: i64) -> Span {
+    let sunday = as_of - (as_of + 4).rem_euclid(7);
+    Span::new(sunday - 6, sunday)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +82,18 @@ mod tests {
 
     fn day(text: &str) -> i64 {
         parse_day(text).unwrap() / 86_400
+    }
+
+    #[test]
+    fn iso_weeks_and_the_last_full_week() {
+        assert_eq!(iso_week(day("2026-11-18")), (day("2026-11-16"), "2026-W47".into()));
+        assert_eq!(iso_week(day("2026-11-22")).1, "2026-W47");
+        assert_eq!(iso_week(day("2027-01-01")).1, "2026-W53");
+        assert_eq!(iso_week(day("2024-12-30")).1, "2025-W01");
+        let week = last_full_week(day("2026-11-25"));
+        assert_eq!((week.from_text(), week.to_text()), ("2026-11-16".into(), "2026-11-22".into()));
+        let sunday = last_full_week(day("2026-11-22"));
+        assert_eq!(sunday.to_text(), "2026-11-22");
     }
 
     #[test]
