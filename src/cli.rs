@@ -85,6 +85,24 @@ source_rules. Without --site no config is read.")]
     /// Judge whether AI against search really shifted, and list the alerts raised
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Write a site's digest as a preview, or queue it for its digest_to
+    #[command(long_about = "\
+Render a site's digest: the last full ISO week (Monday to Sunday) ending on or before --as-of \
+(default yesterday, UTC), or that day with --period day, against the period before.
+
+It says what changed most, then: AI assistants against search (visits, conversions, conversion \
+rates with 95% intervals, their ratio, and whether the change is more than chance), the AI \
+assistants and the landing pages they sent visitors to, brand visibility per engine from \
+prompt checks (answers naming the brand, answers citing your site), prompts gained and lost, \
+share of voice, the most cited domains, AI crawler requests per purpose and crawlers that \
+stopped, open and resolved alerts, and two charts of the last twelve weeks. A rate from too \
+few visits or answers is not shown as a percentage.
+
+--preview FILE.html writes the HTML (its charts as PNG files beside it) and FILE.eml, the whole \
+message as it would be sent. --queue stores it in the outbox for each site's digest_to under \
+the key digest:<site>:<period> (queuing it again changes nothing); `aivis outbox deliver` \
+sends it.")]
+    Digest(DigestArgs),
     /// Deliver the queued emails, list them, or queue failed ones again
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -243,6 +261,38 @@ pub struct AlertsListArgs {
     /// Output format (json: an array of alerts)
     #[arg(long, value_enum, default_value = "table")]
     pub format: AlertsFormatArg,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["preview", "queue"])))]
+pub struct DigestArgs {
+    /// One configured site (a preview needs one when several are configured)
+    #[arg(long)]
+    pub site: Option<String>,
+    /// The digest's last day or a day after it, YYYY-MM-DD (UTC; default yesterday)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// week or day [default: the site's digest_period, else week]
+    #[arg(long, value_enum)]
+    pub period: Option<DigestPeriodArg>,
+    /// Write the digest to FILE.html (charts beside it) and FILE.eml
+    #[arg(long, value_name = "FILE.html")]
+    pub preview: Option<PathBuf>,
+    /// Queue it in the outbox for each site's digest_to
+    #[arg(long)]
+    pub queue: bool,
+    /// Output format (json: one object per site)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AlertsFormatArg,
+}
+
+/// What one digest covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestPeriodArg {
+    /// The last full ISO week.
+    Week,
+    /// One day.
+    Day,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ use crate::error::{ErrorKind, HasKind};
 use crate::ingest::{IngestOptions, Input, ingest};
 use crate::report::compare::CompareParams;
 use crate::report::{self, ConversionsBy, CrawlersBy, Filters, MentionsBy};
+use crate::service::{self, DigestAction, DigestRequest};
 use crate::store::Store;
 
 /// Runs `aivis demo`.
@@ -55,7 +56,40 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     let store = Store::connect(&url).await?;
     let result = report_on(&store, args, &spec, &log_path, truth.lines, &url).await;
     store.close().await;
-    print_out(&result?)
+    let mut out = result?;
+    out.push_str(&digest_preview(args, &spec, &url).await?);
+    print_out(&out)
+}
+
+/// Writes the digest of the generated traffic's last full week as a preview beside the demo
+/// database (`aivis digest --preview`), and says where.
+async fn digest_preview(args: &DemoArgs, spec: &TrafficSpec, url: &str) -> Result<String> {
+    let settings = Settings {
+        database_url: url.to_string(),
+        sites: vec![demo_site()],
+        ..Settings::default()
+    };
+    let path = args.db.with_extension("digest.html");
+    let last_day = spec.start_day + i64::from(spec.days.max(1)) - 1;
+    let request = DigestRequest {
+        site: None,
+        as_of: Some(crate::day::day_text(last_day * 86_400)),
+        period: None,
+        action: DigestAction::Preview(path),
+    };
+    let outcomes =
+        super::with_app(settings, async |app| service::digest(app, request).await).await??;
+    let mut out = String::from("\nThe weekly digest brand teams get by email (aivis digest):\n");
+    for outcome in &outcomes {
+        out.push_str(&format!(
+            "  subject: {}\n  {} bytes as an email\n",
+            outcome.subject, outcome.bytes
+        ));
+        for file in &outcome.files {
+            out.push_str(&format!("  wrote {}\n", file.display()));
+        }
+    }
+    Ok(out)
 }
 
 /// Ingests the generated log and runs the check into `store`, and returns what to print.

@@ -8,6 +8,7 @@ mod alerts;
 mod checks;
 mod classify;
 mod demo;
+mod digest;
 mod outbox;
 mod progress;
 mod report;
@@ -113,6 +114,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Alerts(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
             alerts::run(settings, command).await
+        }
+        Command::Digest(args) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            digest::run(settings, args).await
         }
         Command::Outbox(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compose::RenderedMail;
-use super::render::{RenderError, render};
+use super::render::{RenderError, cap, render};
 use crate::analysis::{Z_95, percent, percent_with_interval, wilson};
 use crate::report::compare::LandingPage;
 use crate::store::StoredAlert;
@@ -329,20 +329,6 @@ fn next_steps(kind: &str, site: &str) -> Vec<String> {
             format!("aivis report ai-pages {site}"),
         ],
     }
-}
-
-/// `text` cut to `max` characters, with `…` when cut; control characters become spaces.
-fn cap(text: &str, max: usize) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if clean.chars().count() <= max {
-        return clean;
-    }
-    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //!
 //! - [`render`]: the mail templates (minijinja, escaping HTML by default).
 //! - [`alert_mail`] (pure): a site's alert mail from its stored alerts.
+//! - [`digest`] (pure): a site's digest from its numbers, with its charts.
 //! - [`chart`] (pure): PNG charts of rates with their intervals.
 //! - [`compose`]: a rendered mail → the stored RFC 5322 message (MIME structure, headers).
 //! - [`retry`] (pure): backoff with jitter and when to give up.
@@ -13,6 +14,7 @@ pub mod alert_mail;
 pub mod chart;
 pub mod compose;
 pub mod deliver;
+pub mod digest;
 pub mod render;
 pub mod retry;
 pub mod transport;

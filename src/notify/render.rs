@@ -1,6 +1,7 @@
 //! The mail templates (minijinja, compiled into the binary) and rendering them. Templates
 //! named `*.html` escape every value by default, so text from logs and AI answers is shown,
-//! never interpreted; `*.txt` templates are plain text. Views are plain serde structs.
+//! never interpreted; `*.txt` templates are plain text. Views are plain serde structs; [`cap`]
+//! shortens untrusted text before it goes in one.
 
 use std::sync::OnceLock;
 
@@ -12,10 +13,12 @@ use serde::Serialize;
 #[error("cannot render mail template: {0:#}")]
 pub struct RenderError(#[from] minijinja::Error);
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("alerts.html", include_str!("templates/alerts.html")),
     ("alerts.txt", include_str!("templates/alerts.txt")),
+    ("digest.html", include_str!("templates/digest.html")),
+    ("digest.txt", include_str!("templates/digest.txt")),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -43,6 +46,20 @@ pub fn render(name: &str, view: &impl Serialize) -> Result<String, RenderError> 
     Ok(environment()
         .get_template(name)?
         .render(minijinja::value::Serde(view))?)
+}
+
+/// `text` cut to `max` characters, with `…` when cut; control characters become spaces.
+pub fn cap(text: &str, max: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= max {
+        return clean;
+    }
+    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]

@@ -86,12 +86,14 @@ pub async fn engine_answers(
 ) -> Result<(Windows, Vec<EngineAnswers>, Vec<EngineAnswers>), ReportError> {
     let first = first_day_of(store, "answer_days", Some(site)).await?;
     let spans = windows(as_of, window_days, baseline_days, first);
-    let current = answers_in(store, site, &spans.current).await?;
-    let baseline = answers_in(store, site, &spans.baseline).await?;
+    let current = engine_answers_in(store, site, &spans.current).await?;
+    let baseline = engine_answers_in(store, site, &spans.baseline).await?;
     Ok((spans, current, baseline))
 }
 
-async fn answers_in(
+/// Per engine, the prompt-check answers of `site` in `span`: ok answers, those mentioning the
+/// brand, those citing its own domains.
+pub async fn engine_answers_in(
     store: &Store,
     site: &str,
     span: &Span,
@@ -258,7 +260,7 @@ pub async fn ai_landing_pages(
 }
 
 /// The `site`, `from` and `to` parameters of a library query over `span`.
-fn site_span(site: &str, span: &Span) -> BTreeMap<String, String> {
+pub(super) fn site_span(site: &str, span: &Span) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("site".to_string(), site.to_string()),
         ("from".to_string(), span.from_text()),
@@ -266,7 +268,7 @@ fn site_span(site: &str, span: &Span) -> BTreeMap<String, String> {
     ])
 }
 
-fn column(table: &Table, name: &str, query: &str) -> Result<usize, ReportError> {
+pub(super) fn column(table: &Table, name: &str, query: &str) -> Result<usize, ReportError> {
     table.column(name).ok_or_else(|| {
         ReportError::Store(crate::store::StoreError::Corrupt(format!(
             "{query} returned no {name} column"

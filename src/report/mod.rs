@@ -9,6 +9,7 @@
 //! CLI maps its own flags to them.
 
 pub mod compare;
+pub mod digest;
 pub mod library;
 pub mod statement;
 pub mod table;

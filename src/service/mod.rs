@@ -8,12 +8,13 @@
 //! Operations: [`ingest`], [`forget`] and [`check`] here; [`report`] and [`query`] in
 //! `reports`; [`compare`] (AI against search over two windows) in `compare`; [`evaluate`] and
 //! [`list_alerts`] in `alerts`; [`deliver_outbox`], [`list_outbox`], [`retry_outbox`] and
-//! [`queue_mail`] in `outbox`;
+//! [`queue_mail`] in `outbox`; [`digest`] (preview or queue a site's digest) in `digest`;
 //! [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and [`rescore`] in
 //! `prompts`.
 
 mod alerts;
 mod compare;
+mod digest;
 mod outbox;
 mod prompts;
 mod reports;
@@ -25,6 +26,7 @@ pub use alerts::{
     notify_alerts,
 };
 pub use compare::{CompareRequest, compare};
+pub use digest::{DigestAction, DigestOutcome, DigestRequest, digest};
 pub use outbox::{
     MailToQueue, OUTBOX_STATUSES, deliver_outbox, list_outbox, queue_mail, retry_outbox,
 };
