@@ -126,11 +126,7 @@ async fn an_alert_mail_reaches_a_real_smtp_server_once_on_both_backends() {
         let text = parsed.subparts[0].get_body().unwrap();
         assert!(text.contains("converted 10.0% ("), "{text}");
         assert_eq!(
-            number(
-                &db.url,
-                "SELECT COUNT(*) FROM alerts WHERE status = 'open'"
-            )
-            .await,
+            number(&db.url, "SELECT COUNT(*) FROM alerts WHERE status = 'open'").await,
             0,
             "every alert told is marked notified ({})",
             db.name

@@ -86,12 +86,18 @@ mod tests {
 
     #[test]
     fn iso_weeks_and_the_last_full_week() {
-        assert_eq!(iso_week(day("2026-11-18")), (day("2026-11-16"), "2026-W47".into()));
+        assert_eq!(
+            iso_week(day("2026-11-18")),
+            (day("2026-11-16"), "2026-W47".into())
+        );
         assert_eq!(iso_week(day("2026-11-22")).1, "2026-W47");
         assert_eq!(iso_week(day("2027-01-01")).1, "2026-W53");
         assert_eq!(iso_week(day("2024-12-30")).1, "2025-W01");
         let week = last_full_week(day("2026-11-25"));
-        assert_eq!((week.from_text(), week.to_text()), ("2026-11-16".into(), "2026-11-22".into()));
+        assert_eq!(
+            (week.from_text(), week.to_text()),
+            ("2026-11-16".into(), "2026-11-22".into())
+        );
         let sunday = last_full_week(day("2026-11-22"));
         assert_eq!(sunday.to_text(), "2026-11-22");
     }

@@ -231,7 +231,10 @@ fn period_words(kind: &str) -> (&'static str, &'static str) {
 /// What changed most, in words: a conversion rate that shifted, else the change of AI visits
 /// when both periods have enough, else that there is too little data.
 fn headline_of(data: &DigestData, before: &str) -> String {
-    for (name, who) in [("ai_assistant", "AI visitors"), ("search", "Search visitors")] {
+    for (name, who) in [
+        ("ai_assistant", "AI visitors"),
+        ("search", "Search visitors"),
+    ] {
         if let Some(segment) = data.comparison.segment(name)
             && let Verdict::Shift(direction) = segment.judgement.verdict
         {
@@ -350,7 +353,7 @@ fn assistants(data: &DigestData) -> Vec<CountRow> {
         .iter()
         .filter(|s| s.kind == SegmentKind::AiSource)
         .collect();
-    rows.sort_by(|a, b| b.current.sessions.cmp(&a.current.sessions));
+    rows.sort_by_key(|s| std::cmp::Reverse(s.current.sessions));
     rows.iter()
         .map(|s| CountRow {
             name: cap(&s.segment),

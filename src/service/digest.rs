@@ -57,7 +57,9 @@ pub struct DigestOutcome {
 pub async fn digest(app: &App, request: DigestRequest) -> Result<Vec<DigestOutcome>, ServiceError> {
     let as_of = as_of_day(request.as_of.as_deref())?;
     let sites: Vec<String> = match (&request.action, &request.site) {
-        (DigestAction::Preview(_), site) => vec![app.settings().site(site.as_deref())?.name.clone()],
+        (DigestAction::Preview(_), site) => {
+            vec![app.settings().site(site.as_deref())?.name.clone()]
+        }
         (DigestAction::Queue, Some(site)) => vec![app.settings().site(Some(site))?.name.clone()],
         (DigestAction::Queue, None) => app
             .settings()
@@ -83,7 +85,10 @@ async fn site_digest(
     let period = period_of(request.period.unwrap_or(config.digest_period), as_of);
     let key = format!("digest:{site}:{}", period.label);
     let data = read_data(app, site, period).await?;
-    let open = app.store().alerts(Some(site), &["open", "notified"]).await?;
+    let open = app
+        .store()
+        .alerts(Some(site), &["open", "notified"])
+        .await?;
     let resolved: Vec<_> = app
         .store()
         .alerts(Some(site), &["resolved"])
@@ -191,9 +196,8 @@ fn write_preview(
         .to_string();
     let rendered = render_digest(input, &ImageLinks::Files(stem))?;
     let write = |file: &Path, bytes: &[u8]| {
-        std::fs::write(file, bytes).map_err(|err| {
-            ServiceError::Usage(format!("cannot write {}: {err}", file.display()))
-        })
+        std::fs::write(file, bytes)
+            .map_err(|err| ServiceError::Usage(format!("cannot write {}: {err}", file.display())))
     };
     let mut files = vec![path.to_path_buf()];
     write(path, rendered.mail.html.as_bytes())?;
