@@ -242,7 +242,8 @@ fn clean_text(raw: &str, max_chars: usize) -> String {
 
 fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{200B}'..='\u{200F}')
+        || super::render::is_bidi_control(c)
         || c == '\u{FEFF}'
 }
 

@@ -101,7 +101,7 @@ fn message_id(key: &str, from: &Mailbox) -> String {
 pub fn clean_subject(subject: &str) -> String {
     let cleaned: String = subject
         .chars()
-        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| !super::render::is_bidi_control(*c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();

@@ -48,10 +48,18 @@ pub fn render(name: &str, view: &impl Serialize) -> Result<String, RenderError> 
         .render(minijinja::value::Serde(view))?)
 }
 
-/// `text` cut to `max` characters, with `…` when cut; control characters become spaces.
+/// Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): text from a log
+/// or an answer could use them to make what follows read backwards.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` cut to `max` characters, with `…` when cut; control characters become spaces and
+/// bidi overrides and isolates are dropped (they could make a path read backwards).
 pub fn cap(text: &str, max: usize) -> String {
     let clean: String = text
         .chars()
+        .filter(|c| !is_bidi_control(*c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     if clean.chars().count() <= max {
