@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{BROWSER, aivis, aivis_command, combined_line, number, stderr};
+use common::{BROWSER, aivis, aivis_command, combined_line, number, stderr, stdout};
 
 const DEMO: &[&str] = &["demo", "--sessions", "300", "--days", "3"];
 
@@ -71,6 +71,28 @@ async fn a_previous_demo_database_is_replaced() {
         sessions
     );
     assert_eq!(number(&url, "SELECT COUNT(*) FROM answers").await, answers);
+}
+
+#[test]
+fn the_demo_writes_a_digest_preview_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo(dir.path(), "demo.db");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    for file in [
+        "demo.digest.html",
+        "demo.digest.eml",
+        "demo.digest-conversion.png",
+    ] {
+        assert!(printed.contains(&format!("wrote {file}")), "{printed}");
+        let written = std::fs::read(dir.path().join(file)).unwrap();
+        assert!(!written.is_empty(), "{file}");
+    }
+    let eml = std::fs::read_to_string(dir.path().join("demo.digest.eml")).unwrap();
+    assert!(eml.contains("Content-Type: multipart/alternative"));
+    assert!(eml.contains("To: brand-team@acme.test"));
+    let html = std::fs::read_to_string(dir.path().join("demo.digest.html")).unwrap();
+    assert!(html.contains("src=\"demo.digest-conversion.png\""));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Config tests: parsing, validation naming the key, environment overrides, size limit.
 use super::*;
 use crate::checks::mentions::Role;
+use crate::config::{DigestPeriod, TlsMode, TransportKind};
 
 fn parse_str(text: &str) -> Result<Settings, ConfigError> {
     parse(text, Path::new("test.toml"))
@@ -324,4 +325,59 @@ fn alert_thresholds_are_global_and_per_site() {
     assert!(err.to_string().contains("sites[0].alerts.alpha"), "{err}");
     let err = parse_str("[alerts]\nwindow = 7\n").unwrap_err();
     assert!(err.to_string().contains("window"), "{err}");
+}
+
+#[test]
+fn email_defaults_to_eml_files_and_smtp_settings_are_checked_naming_the_key() {
+    let settings = parse_str("").unwrap();
+    assert_eq!(settings.email.transport, TransportKind::File);
+    assert_eq!(settings.email.dir, std::path::PathBuf::from("outbox"));
+    let smtp = parse_str(
+        "[email]\nfrom = \"Acme Insights <insights@acme.test>\"\ntransport = \"smtp\"\n\
+         host = \"smtp.example.com\"\nusername_env = \"SMTP_USER\"\npassword_env = \"SMTP_PASSWORD\"\n",
+    )
+    .unwrap();
+    assert_eq!(smtp.email.tls, TlsMode::Starttls);
+    assert_eq!(smtp.email.smtp_port(), 587);
+    let error = |text: &str| parse_str(text).unwrap_err().to_string();
+    assert!(
+        error("[email]\ntransport = \"smtp\"\n")
+            .contains("email.host: required when transport = \"smtp\"")
+    );
+    assert!(
+        error("[email]\nfrom = \"not an address\"\n").contains("email.from: \"not an address\"")
+    );
+    assert!(
+        error("[email]\npassword_env = \"hunter2 pw\"\nusername_env = \"U\"\n")
+            .contains("email.password_env: \"hunter2 pw\" is not an environment variable name")
+    );
+    assert!(error("[email]\nusername_env = \"U\"\n").contains("give both or neither"));
+    assert!(error("[email]\ntls = \"ssl\"\n").contains("line 2"));
+    assert!(error("[email]\nmax_attempts = 0\n").contains("email.max_attempts"));
+}
+
+#[test]
+fn recipients_are_validated_at_load_naming_the_entry() {
+    let site = "[[sites]]\nname = \"a\"\n";
+    let ok = parse_str(&format!(
+        "{site}digest_to = [\"Brand Team <team@acme.test>\"]\nalerts_to = [\"seo@acme.test\"]\n\
+         digest_period = \"day\"\n"
+    ))
+    .unwrap();
+    assert_eq!(ok.sites[0].digest_period, DigestPeriod::Day);
+    let err = parse_str(&format!(
+        "{site}digest_to = [\"team@acme.test\", \"bob at acme\"]\n"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("sites[0].digest_to[1]: \"bob at acme\" is not an email address"),
+        "{err}"
+    );
+    let err = parse_str(&format!(
+        "{site}alerts_to = [\"x@acme.test\\r\\nBcc: y@evil.test\"]\n"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sites[0].alerts_to[0]"), "{err}");
 }
