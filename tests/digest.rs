@@ -225,3 +225,41 @@ async fn a_preview_escapes_hostile_paths_and_renders_in_chromium() {
         assert_eq!(reader.info().width, width);
     }
 }
+
+#[test]
+fn a_digest_shows_brand_visibility_from_prompt_checks() {
+    // The demo asks its prompts today: a digest of today shows what the engines said.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = aivis(dir.path(), &["demo", "--db", "demo.db"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let config = "database_url = \"sqlite://demo.db\"\n\
+         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
+         [sites.brand]\nname = \"Acme\"\ndomains = [\"acme.test\"]\n\
+         [[sites.competitors]]\nname = \"Globex\"\ndomains = [\"globex.test\"]\n";
+    std::fs::write(dir.path().join("aivis.toml"), config).unwrap();
+    let today = aivis::day::day_text(aivis::day::now_unix());
+    let out = run_ok(
+        dir.path(),
+        &[
+            "digest",
+            "--period",
+            "day",
+            "--as-of",
+            &today,
+            "--preview",
+            "today.html",
+        ],
+    );
+    assert!(out.contains("wrote today-mentions.png"), "{out}");
+    let html = std::fs::read_to_string(dir.path().join("today.html")).unwrap();
+    for section in [
+        "Answers naming the brand",
+        "Answers citing your site",
+        "Share of voice",
+        "Most cited domains",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    assert!(html.contains("alt=\"Answers naming Acme, per engine and week"));
+    assert!(html.contains("replay-demo"));
+}

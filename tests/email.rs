@@ -409,3 +409,52 @@ async fn queuing_a_key_twice_stores_one_message_on_both_backends() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn a_resolution_is_mailed_once() {
+    let db = TestDb::sqlite().await;
+    let server = SmtpServer::start(SmtpOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &db.url, &smtp_email(server.port(), ""));
+    let mut log = String::new();
+    for day in 0..42 {
+        let converting = if (28..35).contains(&day) { 1 } else { 4 };
+        day_lines(day, 40, converting, &mut log);
+    }
+    let path = dir.path().join("access.log");
+    std::fs::write(&path, &log).unwrap();
+    run_ok(dir.path(), &["ingest", path.to_str().unwrap()]);
+
+    run_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
+    let recovered = aivis::day::day_text((FIRST_DAY + 41) * 86_400);
+    let told = run_ok(dir.path(), &["alerts", "notify", "--as-of", &recovered]);
+    assert!(told.contains("resolution(s)"), "{told}");
+    let again = run_ok(dir.path(), &["alerts", "notify", "--as-of", &recovered]);
+    assert!(again.contains("nothing new to tell"), "{again}");
+    run_ok(dir.path(), &["outbox", "deliver"]);
+
+    let mails = server.wait_for_messages(2, WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.messages().len(), 2);
+    let subject = |i: usize| {
+        mailparse::parse_mail(&mails[i].data)
+            .unwrap()
+            .headers
+            .get_first_value("Subject")
+            .unwrap()
+    };
+    assert!(
+        subject(0).starts_with("AI visitors convert 75% less"),
+        "{}",
+        subject(0)
+    );
+    assert!(
+        subject(1).starts_with("Resolved: AI visitors convert 75% less"),
+        "{}",
+        subject(1)
+    );
+    let body = mailparse::parse_mail(&mails[1].data).unwrap().subparts[0]
+        .get_body()
+        .unwrap();
+    assert!(body.contains("back within the usual range since"), "{body}");
+}

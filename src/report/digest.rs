@@ -273,3 +273,29 @@ async fn weeks(store: &Store, site: &str, last_day: i64) -> Result<Vec<WeekNumbe
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_are_gained_and_lost_by_majority_of_answers() {
+        let key = |id: i64| (id, format!("prompt {id}"));
+        let now = BTreeMap::from([
+            (key(1), (4, 3)), // named in most answers now
+            (key(2), (4, 1)), // no longer
+            (key(3), (4, 4)), // named both times
+            (key(4), (4, 4)), // not asked before
+        ]);
+        let before = BTreeMap::from([
+            (key(1), (4, 2)), // half is not most
+            (key(2), (6, 5)),
+            (key(3), (2, 2)),
+            (key(5), (3, 3)),
+        ]);
+        let (gained, lost) = prompt_changes(&now, &before);
+        let ids = |list: &[PromptChange]| list.iter().map(|p| p.prompt_id).collect::<Vec<_>>();
+        assert_eq!(ids(&gained), [1]);
+        assert_eq!(ids(&lost), [2]);
+    }
+}
