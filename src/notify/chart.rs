@@ -348,14 +348,16 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError
     Ok(out)
 }
 
-/// Sizes scaled from the digest's 600×300, where the scale is 1.
+/// Sizes scaled from a 480×240 chart, where the scale is 1: a 600×300 chart (the digest's)
+/// draws text and lines a quarter larger, so that it still reads when a phone shows it
+/// about 340 px wide.
 struct Layout {
     scale: f64,
 }
 
 impl Layout {
     fn new(width: u32, height: u32) -> Self {
-        let scale = (f64::from(width) / 600.0).min(f64::from(height) / 300.0);
+        let scale = (f64::from(width) / 480.0).min(f64::from(height) / 240.0);
         Layout {
             scale: scale.clamp(0.7, 3.0),
         }
