@@ -8,14 +8,16 @@
 //! - [`ingest`]: log parsers, the sessionizer and its set-aside filter, AI crawler tallies (pure);
 //!   file, gzip and stream reading, fingerprints, checkpoints, batches.
 //! - [`checks`]: prompt checks against AI engines; engine adapters, mention extraction (pure).
-//! - [`analysis`] (pure): rates and Wilson intervals.
+//! - [`analysis`] (pure): rates and Wilson intervals, tests, shift detection, alert rules.
 //! - [`store`]: the one storage seam; all SQL and drivers, SQLite and PostgreSQL behind one API,
 //!   the ingest batch writer and the read-only query paths.
-//! - [`report`]: the query library (`queries/*.sql`), the statement check for analyst SQL, and
-//!   table/CSV/JSON output.
+//! - [`report`]: the query library (`queries/*.sql`), the statement check for analyst SQL, the
+//!   comparison and the digest's numbers read through it, and table/CSV/JSON output.
+//! - [`notify`]: email — the alert mail and digest (views, templates, PNG charts), composing
+//!   the MIME message, the transports (`.eml` files, SMTP) and the outbox worker's step.
 //! - [`service`]: the [`service::App`] a process shares (settings, store, HTTP client, shutdown
 //!   token) and the operations every front end calls with it (ingest, forget, check, report,
-//!   query, prompts, rescore).
+//!   query, compare, alerts, digest, outbox, prompts, rescore).
 //! - [`demo`]: the sample-traffic generator with ground truth, its log files and the demo
 //!   database file (running `aivis demo` is `app`'s).
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
