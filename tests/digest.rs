@@ -9,7 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::smtp::{SmtpOptions, SmtpServer};
-use common::{BROWSER, FIRST_DAY, TestDb, aivis, combined_line, day_lines, stderr, stdout};
+use common::{
+    BROWSER, FIRST_DAY, TestDb, aivis, aivis_ok, combined_line, day_lines, stderr, stdout,
+};
 use mailparse::{MailHeaderMap, ParsedMail};
 
 /// `dir/aivis.toml`: site acme with a digest for two people, mail to 127.0.0.1:`port`.
@@ -60,17 +62,6 @@ fn as_of() -> String {
     aivis::day::day_text((FIRST_DAY + 35) * 86_400)
 }
 
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = aivis(dir, args);
-    assert!(
-        out.status.success(),
-        "aivis {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 fn find_part<'a>(mail: &'a ParsedMail<'a>, mimetype: &str) -> Vec<&'a ParsedMail<'a>> {
     let mut found = Vec::new();
     if mail.ctype.mimetype == mimetype {
@@ -96,7 +87,7 @@ async fn a_digest_is_queued_once_and_arrives_with_its_charts_on_both_backends() 
         write_config(dir.path(), &db.url, server.port());
         ingest(dir.path());
 
-        let first = run_ok(
+        let first = aivis_ok(
             dir.path(),
             &["digest", "--queue", "--as-of", &as_of(), "--format", "json"],
         );
@@ -109,7 +100,7 @@ async fn a_digest_is_queued_once_and_arrives_with_its_charts_on_both_backends() 
             db.name
         );
         assert_eq!(first[0]["queued"], true);
-        let again = run_ok(dir.path(), &["digest", "--queue", "--as-of", &as_of()]);
+        let again = aivis_ok(dir.path(), &["digest", "--queue", "--as-of", &as_of()]);
         assert!(
             again.contains("was queued before: nothing new queued"),
             "{again}"
@@ -119,7 +110,7 @@ async fn a_digest_is_queued_once_and_arrives_with_its_charts_on_both_backends() 
             1
         );
 
-        run_ok(dir.path(), &["outbox", "deliver"]);
+        aivis_ok(dir.path(), &["outbox", "deliver"]);
         let received = &server.wait_for_messages(1, Duration::from_secs(10))[0];
         assert_eq!(received.rcpt_tos, ["team@acme.test", "ana@acme.test"]);
         let mail = mailparse::parse_mail(&received.data).unwrap();
@@ -178,7 +169,7 @@ async fn a_preview_escapes_hostile_paths_and_renders_in_chromium() {
     write_config(dir.path(), &db.url, 25);
     ingest(dir.path());
     let preview = dir.path().join("digest.html");
-    let out = run_ok(
+    let out = aivis_ok(
         dir.path(),
         &[
             "digest",
@@ -238,7 +229,7 @@ fn a_digest_shows_brand_visibility_from_prompt_checks() {
          [[sites.competitors]]\nname = \"Globex\"\ndomains = [\"globex.test\"]\n";
     std::fs::write(dir.path().join("aivis.toml"), config).unwrap();
     let today = aivis::day::day_text(aivis::day::now_unix());
-    let out = run_ok(
+    let out = aivis_ok(
         dir.path(),
         &[
             "digest",

@@ -15,7 +15,9 @@ use aivis::notify::deliver::{DeliveryPolicy, DeliveryReport, deliver_due};
 use aivis::notify::transport::Transport;
 use aivis::service::{self, App, MailToQueue};
 use common::smtp::{SmtpOptions, SmtpServer};
-use common::{FIRST_DAY, TestDb, aivis, aivis_command, day_lines, number, stderr, stdout};
+use common::{
+    FIRST_DAY, TestDb, aivis, aivis_command, aivis_ok, day_lines, number, stderr, stdout,
+};
 use mailparse::MailHeaderMap;
 use tokio_util::sync::CancellationToken;
 
@@ -62,17 +64,6 @@ fn as_of_fall() -> String {
     aivis::day::day_text((FIRST_DAY + 34) * 86_400)
 }
 
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = aivis(dir, args);
-    assert!(
-        out.status.success(),
-        "aivis {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 /// The MIME content types of a message and its parts, depth first.
 fn content_types(mail: &mailparse::ParsedMail<'_>) -> Vec<String> {
     let mut types = vec![mail.ctype.mimetype.clone()];
@@ -90,9 +81,9 @@ async fn an_alert_mail_reaches_a_real_smtp_server_once_on_both_backends() {
         write_config(dir.path(), &db.url, &smtp_email(server.port(), ""));
         ingest_ai_fall(dir.path());
 
-        let notified = run_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
+        let notified = aivis_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
         assert!(notified.contains("acme: queued alerts:acme:"), "{notified}");
-        let delivered = run_ok(dir.path(), &["outbox", "deliver"]);
+        let delivered = aivis_ok(dir.path(), &["outbox", "deliver"]);
         assert!(
             delivered.starts_with("1 sent, 0 to retry, 0 failed"),
             "{delivered}"
@@ -133,14 +124,14 @@ async fn an_alert_mail_reaches_a_real_smtp_server_once_on_both_backends() {
         );
 
         // Running both again tells nothing new and sends nothing.
-        let again = run_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
+        let again = aivis_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
         assert!(again.contains("acme: nothing new to tell"), "{again}");
-        let delivered = run_ok(dir.path(), &["outbox", "deliver"]);
+        let delivered = aivis_ok(dir.path(), &["outbox", "deliver"]);
         assert!(delivered.starts_with("0 sent"), "{delivered}");
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(server.messages().len(), 1, "{}", db.name);
 
-        let listed = run_ok(dir.path(), &["outbox", "list", "--format", "json"]);
+        let listed = aivis_ok(dir.path(), &["outbox", "list", "--format", "json"]);
         let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
         assert_eq!(listed[0]["status"], "sent");
         assert_eq!(listed[0]["attempts"], 1);
@@ -164,7 +155,7 @@ async fn starttls_with_credentials_from_the_environment() {
     );
     write_config(dir.path(), &db.url, &email);
     ingest_ai_fall(dir.path());
-    run_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
+    aivis_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
 
     // Without the variables, delivery is refused naming the missing one.
     let out = aivis(dir.path(), &["outbox", "deliver"]);
@@ -423,15 +414,15 @@ async fn a_resolution_is_mailed_once() {
     }
     let path = dir.path().join("access.log");
     std::fs::write(&path, &log).unwrap();
-    run_ok(dir.path(), &["ingest", path.to_str().unwrap()]);
+    aivis_ok(dir.path(), &["ingest", path.to_str().unwrap()]);
 
-    run_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
+    aivis_ok(dir.path(), &["alerts", "notify", "--as-of", &as_of_fall()]);
     let recovered = aivis::day::day_text((FIRST_DAY + 41) * 86_400);
-    let told = run_ok(dir.path(), &["alerts", "notify", "--as-of", &recovered]);
+    let told = aivis_ok(dir.path(), &["alerts", "notify", "--as-of", &recovered]);
     assert!(told.contains("resolution(s)"), "{told}");
-    let again = run_ok(dir.path(), &["alerts", "notify", "--as-of", &recovered]);
+    let again = aivis_ok(dir.path(), &["alerts", "notify", "--as-of", &recovered]);
     assert!(again.contains("nothing new to tell"), "{again}");
-    run_ok(dir.path(), &["outbox", "deliver"]);
+    aivis_ok(dir.path(), &["outbox", "deliver"]);
 
     let mails = server.wait_for_messages(2, WAIT);
     std::thread::sleep(Duration::from_millis(300));

@@ -21,6 +21,17 @@ pub struct TrafficRow {
     pub conversions: u64,
 }
 
+impl TrafficRow {
+    pub fn new(channel: &str, source: &str, sessions: u64, conversions: u64) -> TrafficRow {
+        TrafficRow {
+            channel: channel.into(),
+            source: source.into(),
+            sessions,
+            conversions,
+        }
+    }
+}
+
 /// Which kind of segment a row of the comparison is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SegmentKind {
@@ -240,12 +251,7 @@ mod tests {
     use crate::analysis::windows::windows;
 
     fn row(channel: &str, source: &str, sessions: u64, conversions: u64) -> TrafficRow {
-        TrafficRow {
-            channel: channel.into(),
-            source: source.into(),
-            sessions,
-            conversions,
-        }
+        TrafficRow::new(channel, source, sessions, conversions)
     }
 
     fn month() -> Windows {

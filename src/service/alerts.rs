@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::compare::as_of_day;
 use super::outbox::{MailToQueue, composed};
-use super::{App, ServiceError};
+use super::{App, ServiceError, named_or_every_site};
 use crate::analysis::alerts::{
     ANSWER_KINDS, Raised, Severity, Status, StoredState, TRAFFIC_KINDS, Transition, answer_alerts,
     crawler_alerts, rank_alerts, traffic_alerts, transition,
@@ -55,15 +55,7 @@ pub async fn evaluate(
     request: EvaluateRequest,
 ) -> Result<Vec<EvaluatedAlert>, ServiceError> {
     let as_of = as_of_day(request.as_of.as_deref())?;
-    let sites: Vec<String> = match &request.site {
-        Some(site) => vec![app.settings().site(Some(site))?.name.clone()],
-        None => app
-            .settings()
-            .sites
-            .iter()
-            .map(|s| s.name.clone())
-            .collect(),
-    };
+    let sites = named_or_every_site(app, request.site.as_deref())?;
     let mut out = Vec::new();
     for site in sites {
         out.extend(evaluate_site(app, &site, as_of, request.dry_run).await?);
@@ -312,15 +304,7 @@ pub async fn notify_alerts(
     request: NotifyRequest,
 ) -> Result<Vec<SiteNotice>, ServiceError> {
     let as_of = as_of_day(request.as_of.as_deref())?;
-    let sites: Vec<String> = match &request.site {
-        Some(site) => vec![app.settings().site(Some(site))?.name.clone()],
-        None => app
-            .settings()
-            .sites
-            .iter()
-            .map(|s| s.name.clone())
-            .collect(),
-    };
+    let sites = named_or_every_site(app, request.site.as_deref())?;
     let mut out = Vec::new();
     for site in sites {
         let evaluated = evaluate_site(app, &site, as_of, false).await?;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::compare::as_of_day;
 use super::outbox::{MailToQueue, composed};
-use super::{App, ServiceError};
+use super::{App, ServiceError, named_or_every_site};
 use crate::analysis::windows::{Span, iso_week, last_full_week};
 use crate::config::DigestPeriod;
 use crate::day::{day_text, now_unix};
@@ -56,17 +56,11 @@ pub struct DigestOutcome {
 /// Renders the digest of one site (preview) or of each (queue).
 pub async fn digest(app: &App, request: DigestRequest) -> Result<Vec<DigestOutcome>, ServiceError> {
     let as_of = as_of_day(request.as_of.as_deref())?;
-    let sites: Vec<String> = match (&request.action, &request.site) {
-        (DigestAction::Preview(_), site) => {
-            vec![app.settings().site(site.as_deref())?.name.clone()]
+    let sites = match &request.action {
+        DigestAction::Preview(_) => {
+            vec![app.settings().site(request.site.as_deref())?.name.clone()]
         }
-        (DigestAction::Queue, Some(site)) => vec![app.settings().site(Some(site))?.name.clone()],
-        (DigestAction::Queue, None) => app
-            .settings()
-            .sites
-            .iter()
-            .map(|s| s.name.clone())
-            .collect(),
+        DigestAction::Queue => named_or_every_site(app, request.site.as_deref())?,
     };
     let mut out = Vec::new();
     for site in sites {

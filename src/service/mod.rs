@@ -172,6 +172,14 @@ impl App {
     }
 }
 
+/// The configured site named, or every configured site when none is.
+fn named_or_every_site(app: &App, site: Option<&str>) -> Result<Vec<String>, ServiceError> {
+    Ok(match site {
+        Some(site) => vec![app.settings.site(Some(site))?.name.clone()],
+        None => app.settings.sites.iter().map(|s| s.name.clone()).collect(),
+    })
+}
+
 /// What to ingest.
 #[derive(Debug)]
 pub struct IngestRequest {

@@ -275,6 +275,19 @@ pub fn aivis(dir: &Path, args: &[&str]) -> std::process::Output {
     aivis_command(dir, args).output().expect("run aivis")
 }
 
+/// Runs `aivis args` in `dir`, fails the test (with both outputs) unless it succeeds, and
+/// returns its standard output.
+pub fn aivis_ok(dir: &Path, args: &[&str]) -> String {
+    let out = aivis(dir, args);
+    assert!(
+        out.status.success(),
+        "aivis {args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }

@@ -6,12 +6,7 @@ use crate::analysis::compare::{TrafficRow, compare};
 use crate::analysis::windows::windows;
 
 fn row(channel: &str, source: &str, sessions: u64, conversions: u64) -> TrafficRow {
-    TrafficRow {
-        channel: channel.into(),
-        source: source.into(),
-        sessions,
-        conversions,
-    }
+    TrafficRow::new(channel, source, sessions, conversions)
 }
 
 /// AI converting at 9.1% in the baseline; `ai_now` conversions of 1000 AI sessions this week.

@@ -6,12 +6,7 @@ use crate::report::compare::LandingPage;
 use crate::report::digest::{CitedDomain, DigestPeriod, PromptChange, Voice, WeekNumbers};
 
 fn row(channel: &str, source: &str, sessions: u64, conversions: u64) -> TrafficRow {
-    TrafficRow {
-        channel: channel.into(),
-        source: source.into(),
-        sessions,
-        conversions,
-    }
+    TrafficRow::new(channel, source, sessions, conversions)
 }
 
 /// A week of `ai` AI and `search` search visits converting as given, against a week before.
