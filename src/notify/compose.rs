@@ -173,6 +173,23 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_names_are_encoded_in_headers() {
+        let from: Mailbox = "Zoë Insights <aivis@acme.test>".parse().unwrap();
+        let to: Mailbox = "Jürgen Müller <jm@acme.test>".parse().unwrap();
+        let message = compose(&mail("x"), &from, &[to], "k").unwrap().message;
+        let header = |name: &str| {
+            message
+                .lines()
+                .find(|l| l.starts_with(name))
+                .unwrap()
+                .to_string()
+        };
+        assert!(header("From:").contains("=?utf-8?"), "{}", header("From:"));
+        assert!(header("From:").ends_with("<aivis@acme.test>"));
+        assert!(header("To:").contains("=?utf-8?") && header("To:").ends_with("<jm@acme.test>"));
+    }
+
+    #[test]
     fn non_ascii_subjects_are_encoded_and_long_ones_cut() {
         let message = composed("Übersicht — acme").message;
         assert!(message.contains("Subject: =?utf-8?"));
