@@ -103,6 +103,28 @@ message as it would be sent. --queue stores it in the outbox for each site's dig
 the key digest:<site>:<period> (queuing it again changes nothing); `aivis outbox deliver` \
 sends it.")]
     Digest(DigestArgs),
+    /// Run the daemon: every job on its [schedule], or each once with --once
+    #[command(long_about = "\
+Run the daemon: each job on its cron schedule from [schedule] (with a seconds field, in \
+schedule.timezone), until SIGTERM or SIGINT. The jobs are the steps of the commands: ingest \
+(each site's [[sites.logs]]), check (the tracked prompts), alerts (evaluate, then queue alert \
+mails), digest (queue each site's digest), deliver (send the outbox) and retention (delete \
+visits older than retention_days).
+
+A job never overlaps itself, in this process or another (a manual `aivis ingest` of a site \
+and the ingest job take the same lease); a tick that finds its job still running is skipped. \
+A failed run is logged and recorded and the job runs again at its next tick; it never stops \
+the daemon. Each run is one log line (RUST_LOG filters, --log-format json for log shippers) \
+and one row in job_runs, which `aivis status` reads.
+
+On SIGTERM or SIGINT no new run starts and the runs under way finish (a batch commits or \
+rolls back) for up to 20 seconds; a second signal exits at once.
+
+--once runs every job once, in that order, and exits (1 when a job failed): for system cron \
+or a Kubernetes CronJob. --job NAME runs one job once.")]
+    Run(RunArgs),
+    /// When each job of `aivis run` last ran and succeeded, and what the outbox holds
+    Status(StatusArgs),
     /// Deliver the queued emails, list them, or queue failed ones again
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -293,6 +315,35 @@ pub enum DigestPeriodArg {
     Week,
     /// One day.
     Day,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run every job once, in order, and exit
+    #[arg(long, conflicts_with = "job")]
+    pub once: bool,
+    /// Run this job once and exit (ingest, check, alerts, digest, deliver, retention)
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// How log lines are written to standard error
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogOutputArg,
+}
+
+/// The daemon's log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogOutputArg {
+    /// One line per event for people.
+    Text,
+    /// One JSON object per line for log shippers.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format (json: an object with jobs and outbox)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AlertsFormatArg,
 }
 
 #[derive(Debug, Subcommand)]

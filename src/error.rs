@@ -56,6 +56,24 @@ pub trait HasKind {
     fn kind(&self) -> ErrorKind;
 }
 
+/// An error and its causes for people, each cause once: a cause whose text is already part
+/// of the message (a wrapper that prints its source) is not repeated.
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        let part = current.to_string();
+        if !part.is_empty() && !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        cause = current.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

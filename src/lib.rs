@@ -18,6 +18,7 @@
 //! - [`service`]: the [`service::App`] a process shares (settings, store, HTTP client, shutdown
 //!   token) and the operations every front end calls with it (ingest, forget, check, report,
 //!   query, compare, alerts, digest, outbox, prompts, rescore).
+//! - [`daemon`]: `aivis run`: the jobs (library steps) and the scheduler that runs them.
 //! - [`demo`]: the sample-traffic generator with ground truth, its log files and the demo
 //!   database file (running `aivis demo` is `app`'s).
 //! - [`day`]: UTC calendar-day arithmetic shared by the parsers, ingest and reports.
@@ -30,6 +31,7 @@ pub mod checks;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod day;
 pub mod demo;
 pub mod error;

@@ -12,6 +12,7 @@ mod digest;
 mod outbox;
 mod progress;
 mod report;
+mod run;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -50,18 +51,7 @@ async fn with_app<T>(settings: Settings, work: impl AsyncFnOnce(&App) -> T) -> R
 /// An error and its causes for people, each cause once: a cause whose text is already part
 /// of the message (a wrapper that prints its source) is not repeated.
 pub fn describe_error(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let part = cause.to_string();
-        if part.is_empty() || text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
+    crate::error::describe(err.as_ref())
 }
 
 /// The kind of an error: that of the first cause in its chain that knows its kind (a
@@ -88,6 +78,7 @@ fn kind_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
         .or_else(|| kind::<CheckError>(cause))
         .or_else(|| kind::<IngestError>(cause))
         .or_else(|| kind::<StoreError>(cause))
+        .or_else(|| kind::<crate::daemon::DaemonError>(cause))
 }
 
 /// Exit code for an error: 2 for usage and config mistakes (and unknown names), 1 for the
@@ -118,6 +109,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Digest(args) => {
             let settings = config::load(cli.config.as_deref(), &env)?;
             digest::run(settings, args).await
+        }
+        Command::Run(args) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            run::run(settings, &args).await
+        }
+        Command::Status(args) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            run::status(settings, &args).await
         }
         Command::Outbox(command) => {
             let settings = config::load(cli.config.as_deref(), &env)?;

@@ -15,7 +15,7 @@ use crate::store::OutboxEntry;
 pub async fn run(
     settings: Settings,
     command: OutboxCommand,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<()> {
     match command {
         OutboxCommand::Deliver => {

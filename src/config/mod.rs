@@ -8,6 +8,7 @@ mod alerts;
 mod checks;
 mod email;
 pub mod names;
+mod schedule;
 mod sites;
 #[cfg(test)]
 mod tests;
@@ -15,8 +16,10 @@ mod tests;
 pub use alerts::{ALERT_KINDS, AlertSettings, AlertsConfig};
 pub use checks::{EngineConfig, EntityConfig, MAX_SAMPLES};
 pub use email::{DEFAULT_OUTBOX_DIR, DigestPeriod, EmailConfig, TlsMode, TransportKind};
+pub use schedule::{JOB_NAMES, JobSchedule, ScheduleConfig};
 pub use sites::{
-    CompiledGoals, GoalConfig, GoalKind, MAX_GOALS_PER_SITE, SiteConfig, SourceRuleConfig,
+    CompiledGoals, GoalConfig, GoalKind, LogSourceConfig, MAX_GOALS_PER_SITE, SiteConfig,
+    SourceRuleConfig,
 };
 
 use std::fmt;
@@ -94,6 +97,10 @@ pub struct Settings {
     /// salts are deleted, and their visitors can no longer be linked by anyone.
     #[serde(default = "default_salt_retention_days")]
     pub salt_retention_days: u32,
+    /// Days of visits kept: `aivis run`'s retention job deletes sessions (and their
+    /// conversions) of older days; the daily rollups are kept. None: everything is kept.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     #[serde(default)]
     pub sites: Vec<SiteConfig>,
     /// The AI engines prompt checks ask.
@@ -105,6 +112,9 @@ pub struct Settings {
     /// How email leaves aivis (`.eml` files by default, or SMTP).
     #[serde(default)]
     pub email: EmailConfig,
+    /// When `aivis run` runs each job.
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
     /// Where the settings came from (for messages); not a config key.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -123,10 +133,12 @@ impl Default for Settings {
         Settings {
             database_url: default_database_url(),
             salt_retention_days: DEFAULT_SALT_RETENTION_DAYS,
+            retention_days: None,
             sites: Vec::new(),
             engines: Vec::new(),
             alerts: AlertsConfig::default(),
             email: EmailConfig::default(),
+            schedule: ScheduleConfig::default(),
             source: None,
         }
     }
@@ -137,10 +149,12 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database_url", &redact_url(&self.database_url))
             .field("salt_retention_days", &self.salt_retention_days)
+            .field("retention_days", &self.retention_days)
             .field("sites", &self.sites)
             .field("engines", &self.engines)
             .field("alerts", &self.alerts)
             .field("email", &self.email)
+            .field("schedule", &self.schedule)
             .field("source", &self.source)
             .finish()
     }
@@ -281,6 +295,17 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
                 .into(),
         ));
     }
+    if let Some(days) = settings.retention_days
+        && (days < settings.salt_retention_days || days > 36_500)
+    {
+        return Err(invalid(
+            "retention_days".into(),
+            format!(
+                "must be between salt_retention_days ({}) and 36500 (days of visits kept)",
+                settings.salt_retention_days
+            ),
+        ));
+    }
     let mut names = std::collections::HashSet::new();
     for (i, site) in settings.sites.iter().enumerate() {
         let key = format!("sites[{i}]");
@@ -300,6 +325,7 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
             ));
         }
         sites::validate_goals(site, &key).map_err(|(k, m)| invalid(k, m))?;
+        sites::validate_logs(site, &key).map_err(|(k, m)| invalid(k, m))?;
         site.classifier()
             .map_err(|(k, m)| invalid(format!("{key}.{k}"), m))?;
         checks::validate_entities(site.brand.as_ref(), &site.competitors)
@@ -311,6 +337,7 @@ fn validate(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
             .map_err(|(k, m)| invalid(k, m))?;
     }
     email::validate(&settings.email, "email").map_err(|(k, m)| invalid(k, m))?;
+    schedule::validate(&settings.schedule).map_err(|(k, m)| invalid(k, m))?;
     alerts::validate(&settings.alerts, "alerts").map_err(|(k, m)| invalid(k, m))?;
     checks::validate_engines(&settings.engines).map_err(|(k, m)| invalid(k, m))?;
     Ok(())

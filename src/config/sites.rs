@@ -50,6 +50,69 @@ pub struct SiteConfig {
     /// What one digest covers: the last full ISO week (default) or yesterday.
     #[serde(default)]
     pub digest_period: super::DigestPeriod,
+    /// The access logs `aivis run` follows for this site.
+    #[serde(default)]
+    pub logs: Vec<LogSourceConfig>,
+}
+
+/// An access log the daemon follows: a path or a glob (`/var/log/nginx/access.log*`), and its
+/// format (`auto`, the default, detects it from the first lines).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSourceConfig {
+    pub path: String,
+    #[serde(default = "default_log_format")]
+    pub format: String,
+}
+
+fn default_log_format() -> String {
+    "auto".into()
+}
+
+impl LogSourceConfig {
+    /// The format to read with (checked when the config was loaded).
+    pub fn format_choice(&self) -> crate::ingest::FormatChoice {
+        match self.format.parse() {
+            Ok(format) => crate::ingest::FormatChoice::Fixed(format),
+            Err(_) => crate::ingest::FormatChoice::Auto,
+        }
+    }
+}
+
+/// Checks a site's log sources: a path, a valid glob, a known format.
+pub(super) fn validate_logs(site: &SiteConfig, key: &str) -> Result<(), (String, String)> {
+    for (i, log) in site.logs.iter().enumerate() {
+        let at = |name: &str| format!("{key}.logs[{i}].{name}");
+        if log.path.trim().is_empty() {
+            return Err((at("path"), "must not be empty".into()));
+        }
+        glob::Pattern::new(&log.path).map_err(|err| {
+            (
+                at("path"),
+                format!("{:?} is not a valid glob: {err}", log.path),
+            )
+        })?;
+        if log.format != "auto"
+            && log
+                .format
+                .parse::<crate::ingest::parse::LogFormat>()
+                .is_err()
+        {
+            let known: Vec<&str> = crate::ingest::parse::LogFormat::ALL
+                .iter()
+                .map(|f| f.as_str())
+                .collect();
+            return Err((
+                at("format"),
+                format!(
+                    "{:?} is not auto or one of {}",
+                    log.format,
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A source rule as written in the config: exactly one of `host` (optionally with a path,

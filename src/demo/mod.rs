@@ -117,6 +117,7 @@ pub fn demo_site() -> SiteConfig {
         digest_to: vec!["brand-team@acme.test".into()],
         alerts_to: vec!["brand-team@acme.test".into()],
         digest_period: crate::config::DigestPeriod::Week,
+        logs: Vec::new(),
     }
 }
 

@@ -17,7 +17,7 @@ pub const OUTBOX_STATUSES: [&str; 4] = ["queued", "sending", "sent", "failed"];
 /// happened, and where messages went.
 pub async fn deliver_outbox(
     app: &App,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<(DeliveryReport, String), ServiceError> {
     let email = &app.settings().email;
     let transport = Transport::from_config(email, env)?;

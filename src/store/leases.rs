@@ -303,7 +303,7 @@ fn process_runs(pid: i64) -> bool {
 }
 
 /// This host's name, for lease messages.
-fn host_name() -> String {
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|name| name.trim().to_string())

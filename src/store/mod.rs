@@ -33,6 +33,7 @@ mod alerts;
 mod batch;
 mod checks;
 mod ingest;
+mod job_runs;
 mod leases;
 mod names;
 mod outbox;
@@ -45,7 +46,8 @@ pub use alerts::{AlertFields, AlertWrite, StoredAlert};
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
 pub use ingest::{Checkpoint, Forgotten, StoredSession};
-pub use leases::{Lease, LeaseHolder};
+pub use job_runs::{JobRun, JobRunEnd, JobStatus};
+pub use leases::{Lease, LeaseHolder, host_name};
 pub use outbox::{AttemptEnd, ClaimedMessage, NewMessage, OutboxEntry};
 pub use query::READER_ROLE;
 

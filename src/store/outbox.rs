@@ -200,6 +200,21 @@ impl Store {
         .await
     }
 
+    /// How many messages have each status: (status, count), by status.
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        doing("reading the outbox", async {
+            let rows = sqlx::query(
+                "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("status")?, row.try_get("n")?)))
+                .collect()
+        })
+        .await
+    }
+
     /// The stored messages of `site` (all when None), newest first; `statuses` keeps those
     /// statuses (all when empty); at most `limit`.
     pub async fn outbox(

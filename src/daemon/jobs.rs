@@ -1,0 +1,273 @@
+//! The daemon's jobs. Each is a call of the library step its CLI command calls (no second
+//! implementation): `ingest` reads each site's configured logs, `check` asks the tracked
+//! prompts, `alerts` evaluates and queues alert mails, `digest` queues each site's digest,
+//! `deliver` sends the outbox, `retention` forgets visits older than `retention_days`.
+//! [`run_recorded`] wraps one run: a lease so a job never overlaps itself (in this process or
+//! another), a `job_runs` row from start to end, and one log line.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::checks::client::RetryPolicy;
+use crate::checks::run::CheckSelection;
+use crate::config::{JOB_NAMES, SiteConfig};
+use crate::day::{day_text, now_unix};
+use crate::ingest::{IngestOptions, Input};
+use crate::service::{
+    self, App, DigestAction, DigestRequest, IngestRequest, NotifyRequest, ServiceError,
+};
+use crate::store::{JobRunEnd, StoreError, host_name};
+
+/// Reads the secrets the jobs need (API keys, SMTP credentials) by variable name.
+pub type Env = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// What a job did: a line for people and counts for programs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    pub summary: String,
+    pub counts: Value,
+    /// True when there was nothing to do for a reason worth saying (no logs configured).
+    pub skipped: bool,
+}
+
+impl StepOutcome {
+    fn done(summary: String, counts: Value) -> StepOutcome {
+        StepOutcome {
+            summary,
+            counts,
+            skipped: false,
+        }
+    }
+
+    fn skipped(summary: &str) -> StepOutcome {
+        StepOutcome {
+            summary: summary.to_string(),
+            counts: json!({}),
+            skipped: true,
+        }
+    }
+}
+
+/// Runs job `job` (one of [`JOB_NAMES`]) once.
+pub async fn run_step(app: &App, job: &str, env: &Env) -> Result<StepOutcome, ServiceError> {
+    match job {
+        "ingest" => ingest(app).await,
+        "check" => check(app, env).await,
+        "alerts" => alerts(app).await,
+        "digest" => digest(app).await,
+        "deliver" => deliver(app, env).await,
+        "retention" => retention(app).await,
+        other => Err(ServiceError::Usage(format!(
+            "no job {other:?}; the jobs are {}",
+            JOB_NAMES.join(", ")
+        ))),
+    }
+}
+
+async fn ingest(app: &App) -> Result<StepOutcome, ServiceError> {
+    let sites: Vec<&SiteConfig> = app
+        .settings()
+        .sites
+        .iter()
+        .filter(|s| !s.logs.is_empty())
+        .collect();
+    if sites.is_empty() {
+        return Ok(StepOutcome::skipped(
+            "no [[sites.logs]] configured: nothing to follow",
+        ));
+    }
+    let (mut lines, mut sessions, mut conversions, mut files) = (0, 0, 0, 0);
+    for site in sites {
+        for log in &site.logs {
+            let paths = matching_files(&log.path)?;
+            if paths.is_empty() {
+                continue;
+            }
+            files += paths.len();
+            let request = IngestRequest {
+                site: Some(site.name.clone()),
+                inputs: paths.into_iter().map(Input::File).collect(),
+                options: IngestOptions {
+                    format: log.format_choice(),
+                    ..IngestOptions::default()
+                },
+            };
+            let summary = service::ingest(app, request).await?;
+            lines += summary.lines_read;
+            sessions += summary.sessions;
+            conversions += summary.conversions;
+        }
+    }
+    Ok(StepOutcome::done(
+        format!(
+            "{lines} lines from {files} files: {sessions} new sessions, {conversions} conversions"
+        ),
+        json!({"files": files, "lines": lines, "sessions": sessions, "conversions": conversions}),
+    ))
+}
+
+/// The files a configured path or glob names now, oldest first (a rotated file before the
+/// one that replaced it). A pattern that matches nothing is no error (a log not yet written,
+/// or between rotation and recreation); a directory that cannot be read is.
+fn matching_files(pattern: &str) -> Result<Vec<PathBuf>, ServiceError> {
+    let entries = glob::glob(pattern)
+        .map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|err| {
+            ServiceError::Usage(format!("log path {pattern:?}: cannot read {err}"))
+        })?;
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue; // gone since the listing: rotated away
+        };
+        if meta.is_file() {
+            files.push((meta.modified().ok(), path));
+        }
+    }
+    files.sort();
+    Ok(files.into_iter().map(|(_, path)| path).collect())
+}
+
+async fn check(app: &App, env: &Env) -> Result<StepOutcome, ServiceError> {
+    if app.settings().engines.is_empty() {
+        return Ok(StepOutcome::skipped(
+            "no [[engines]] configured: nothing to ask",
+        ));
+    }
+    let mut answers = 0;
+    let mut failed = 0;
+    for site in &app.settings().sites {
+        let selection = CheckSelection {
+            site: Some(site.name.clone()),
+            engine: None,
+            prompt: None,
+        };
+        let summary = service::check(app, &selection, env, RetryPolicy::default()).await?;
+        answers += summary.answers;
+        failed += summary.failed;
+    }
+    Ok(StepOutcome::done(
+        format!("{answers} answers, {failed} failed calls"),
+        json!({"answers": answers, "failed": failed}),
+    ))
+}
+
+async fn alerts(app: &App) -> Result<StepOutcome, ServiceError> {
+    let notices = service::notify_alerts(app, NotifyRequest::default()).await?;
+    let changed: usize = notices.iter().map(|n| n.evaluated.len()).sum();
+    let mails = notices.iter().filter(|n| n.mail.is_some()).count();
+    Ok(StepOutcome::done(
+        format!("{changed} alert changes, {mails} mails queued"),
+        json!({"alert_changes": changed, "mails_queued": mails}),
+    ))
+}
+
+async fn digest(app: &App) -> Result<StepOutcome, ServiceError> {
+    let request = DigestRequest {
+        site: None,
+        as_of: None,
+        period: None,
+        action: DigestAction::Queue,
+    };
+    let outcomes = service::digest(app, request).await?;
+    let queued = outcomes.iter().filter(|o| o.queued == Some(true)).count();
+    Ok(StepOutcome::done(
+        format!("{queued} digests queued"),
+        json!({"queued": queued, "sites": outcomes.len()}),
+    ))
+}
+
+async fn deliver(app: &App, env: &Env) -> Result<StepOutcome, ServiceError> {
+    let (report, destination) = service::deliver_outbox(app, env).await?;
+    Ok(StepOutcome::done(
+        format!(
+            "{} sent, {} to retry, {} failed ({destination})",
+            report.sent, report.retrying, report.failed
+        ),
+        json!({"sent": report.sent, "retrying": report.retrying, "failed": report.failed}),
+    ))
+}
+
+async fn retention(app: &App) -> Result<StepOutcome, ServiceError> {
+    let Some(days) = app.settings().retention_days else {
+        return Ok(StepOutcome::skipped(
+            "retention_days is not set: everything is kept",
+        ));
+    };
+    let before = day_text(now_unix() - i64::from(days) * 86_400);
+    let mut sessions = 0;
+    for site in &app.settings().sites {
+        let forgotten = service::forget(app, Some(&site.name), &before).await?;
+        sessions += forgotten.sessions;
+    }
+    Ok(StepOutcome::done(
+        format!("{sessions} sessions before {before} deleted"),
+        json!({"sessions_deleted": sessions, "before": before}),
+    ))
+}
+
+/// How one recorded run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub job: String,
+    /// `ok`, `error` or `skipped`.
+    pub outcome: &'static str,
+    pub message: String,
+    pub seconds: f64,
+}
+
+/// Runs `job` once under its lease, recorded in `job_runs` and logged. A run still going (here
+/// or in another process) makes this one `skipped`; a failure is `error` with its message, and
+/// never panics the caller. Only a database that cannot record the run is an `Err`.
+pub async fn run_recorded(app: &App, job: &str, env: &Env) -> Result<RunRecord, StoreError> {
+    let started = Instant::now();
+    let lease = match app.store().take_lease(&format!("job:{job}")).await {
+        Ok(lease) => lease,
+        Err(StoreError::LeaseHeld { holder, .. }) => {
+            let message = format!("still running ({holder}): this tick is skipped");
+            tracing::warn!(job, outcome = "skipped", seconds = 0.0, "{message}");
+            return Ok(RunRecord {
+                job: job.to_string(),
+                outcome: "skipped",
+                message,
+                seconds: 0.0,
+            });
+        }
+        Err(err) => return Err(err),
+    };
+    let pid = i64::from(std::process::id());
+    let id = app
+        .store()
+        .start_job_run(job, now_unix(), pid, &host_name())
+        .await?;
+    let result = run_step(app, job, env).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let end = match &result {
+        Ok(step) => JobRunEnd {
+            outcome: if step.skipped { "skipped" } else { "ok" },
+            message: Some(step.summary.clone()),
+            counts: Some(step.counts.to_string()),
+        },
+        Err(err) => JobRunEnd {
+            outcome: "error",
+            message: Some(crate::error::describe(err)),
+            counts: None,
+        },
+    };
+    let recorded = app.store().finish_job_run(id, &end, now_unix()).await;
+    lease.release().await.ok();
+    recorded?;
+    let message = end.message.clone().unwrap_or_default();
+    match end.outcome {
+        "error" => tracing::error!(job, outcome = end.outcome, seconds, "{message}"),
+        _ => tracing::info!(job, outcome = end.outcome, seconds, "{message}"),
+    }
+    Ok(RunRecord {
+        job: job.to_string(),
+        outcome: end.outcome,
+        message,
+        seconds,
+    })
+}

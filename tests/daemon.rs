@@ -1,0 +1,262 @@
+//! `aivis run` as a process: `--once` runs every job once, in order; the daemon follows a log a
+//! writer appends to in bursts (every-second schedule) until the stored totals are the
+//! writer's ground truth, and stops with exit code 0 on SIGTERM; a job that keeps failing does
+//! not stop the others and its error shows in `aivis status`; bad schedules and job names are
+//! refused naming them.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TestDb, aivis, aivis_command, aivis_ok, number, small_spec, stderr, write_log};
+
+/// `dir/aivis.toml` for site acme following `dir/logs/access.log*`, with `extra` TOML on top.
+fn write_config(dir: &Path, database_url: &str, extra: &str) {
+    let config = format!(
+        "database_url = \"{database_url}\"\n{extra}\n\
+         [[sites]]\nname = \"acme\"\nhosts = [\"www.acme.test\", \"acme.test\"]\n\
+         [[sites.logs]]\npath = \"{}/logs/access.log*\"\n\
+         [[sites.goals]]\nname = \"purchase\"\npath = \"^/checkout/complete\"\nkind = \"macro\"\n",
+        dir.display()
+    );
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("aivis.toml"), config).unwrap();
+}
+
+const EVERY_SECOND: &str = "[schedule]\ningest = \"* * * * * *\"\ndeliver = \"* * * * * *\"\n";
+
+fn start(dir: &Path) -> Child {
+    aivis_command(dir, &["run", "--log-format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends SIGTERM and waits (at most `limit`) for the exit; returns whether it exited 0.
+fn terminate(child: &mut Child, limit: Duration) -> bool {
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.success();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running {limit:?} after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Polls `sql` until it gives `expected` or `limit` passes; returns the last value. A SQLite
+/// file the daemon has not created yet reads as -1.
+async fn wait_for(url: &str, sql: &str, expected: i64, limit: Duration) -> i64 {
+    let deadline = Instant::now() + limit;
+    loop {
+        let missing = url
+            .strip_prefix("sqlite://")
+            .is_some_and(|file| !Path::new(file).exists());
+        let found = if missing { -1 } else { number(url, sql).await };
+        if found == expected || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn once_runs_every_job_once_in_order() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &db.url, "");
+    let (log, truth) = write_log(dir.path(), "generated.log", &small_spec(3));
+    std::fs::rename(log, dir.path().join("logs/access.log")).unwrap();
+    let out = aivis_ok(dir.path(), &["run", "--once"]);
+    let jobs: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            "ingest",
+            "check",
+            "alerts",
+            "digest",
+            "deliver",
+            "retention"
+        ]
+    );
+    assert_eq!(
+        number(&db.url, "SELECT COUNT(*) FROM job_runs").await,
+        6,
+        "one run each"
+    );
+    assert_eq!(
+        number(&db.url, "SELECT COUNT(*) FROM sessions").await,
+        truth.sessions as i64
+    );
+    let status = aivis_ok(dir.path(), &["status", "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["jobs"][0]["job"], "ingest");
+    assert_eq!(status["jobs"][0]["last_outcome"], "ok");
+    assert_eq!(status["jobs"][0]["last_counts"]["sessions"], truth.sessions);
+    assert_eq!(status["jobs"][1]["last_outcome"], "skipped", "no engines");
+
+    // One job alone.
+    let out = aivis_ok(dir.path(), &["run", "--job", "deliver"]);
+    assert!(out.contains("deliver"), "{out}");
+    assert_eq!(number(&db.url, "SELECT COUNT(*) FROM job_runs").await, 7);
+}
+
+#[tokio::test]
+async fn the_daemon_follows_a_growing_log_to_exact_totals_and_stops_on_sigterm() {
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), &db.url, EVERY_SECOND);
+        let (generated, truth) = write_log(dir.path(), "generated.log", &small_spec(11));
+        let bytes = std::fs::read(&generated).unwrap(); // not all UTF-8: hostile lines
+        let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+        let followed = dir.path().join("logs/access.log");
+        std::fs::write(&followed, "").unwrap();
+        let mut daemon = start(dir.path());
+
+        // Four bursts of whole lines, a little over a second apart.
+        let burst = lines.len().div_ceil(4);
+        for chunk in lines.chunks(burst) {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&followed)
+                .unwrap();
+            file.write_all(&chunk.concat()).unwrap();
+            drop(file);
+            std::thread::sleep(Duration::from_millis(1200));
+        }
+        let sessions = wait_for(
+            &db.url,
+            "SELECT COUNT(*) FROM sessions",
+            truth.sessions as i64,
+            Duration::from_secs(20),
+        )
+        .await;
+        assert_eq!(sessions, truth.sessions as i64, "{}", db.name);
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
+            truth.conversions as i64,
+            "{}",
+            db.name
+        );
+        assert!(
+            terminate(&mut daemon, Duration::from_secs(10)),
+            "exit 0 ({})",
+            db.name
+        );
+        let logs = std::io::read_to_string(daemon.stderr.take().unwrap()).unwrap();
+        let runs: Vec<serde_json::Value> = logs
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .filter(|v: &serde_json::Value| v["job"] == "ingest" && v["outcome"].is_string())
+            .collect();
+        let ok = runs.iter().filter(|r| r["outcome"] == "ok").count();
+        assert!(ok >= 4, "a JSON line per ingest run: {logs}");
+        let fine = |r: &serde_json::Value| {
+            (r["outcome"] == "ok" || r["outcome"] == "skipped") && r["seconds"].is_number()
+        };
+        assert!(runs.iter().all(fine), "{logs}");
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failing_job_does_not_stop_the_others_and_shows_in_status() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A mail server that is not there with the SMTP transport: every deliver run fails
+    // (transiently), and the missing password makes each run an error.
+    let extra = format!(
+        "{EVERY_SECOND}[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = 9\n\
+         tls = \"none\"\nusername_env = \"AIVIS_TEST_NO_SUCH_USER\"\n\
+         password_env = \"AIVIS_TEST_NO_SUCH_PASSWORD\"\n"
+    );
+    write_config(dir.path(), &db.url, &extra);
+    let (log, truth) = write_log(dir.path(), "generated.log", &small_spec(5));
+    std::fs::rename(log, dir.path().join("logs/access.log")).unwrap();
+    let mut daemon = start(dir.path());
+    let sessions = wait_for(
+        &db.url,
+        "SELECT COUNT(*) FROM sessions",
+        truth.sessions as i64,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(sessions, truth.sessions as i64);
+    let errors = wait_for(
+        &db.url,
+        "SELECT CASE WHEN COUNT(*) >= 2 THEN 2 ELSE COUNT(*) END FROM job_runs \
+         WHERE job = 'deliver' AND outcome = 'error'",
+        2,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(
+        errors, 2,
+        "deliver fails at every tick, and is tried at every tick"
+    );
+    assert!(
+        daemon.try_wait().unwrap().is_none(),
+        "the daemon keeps running"
+    );
+
+    let status = aivis_ok(dir.path(), &["status"]);
+    let deliver = status.lines().find(|l| l.starts_with("deliver")).unwrap();
+    assert!(deliver.contains("error"), "{status}");
+    assert!(
+        deliver.contains("environment variable AIVIS_TEST_NO_SUCH_USER is not set"),
+        "{status}"
+    );
+    let ingest = status.lines().find(|l| l.starts_with("ingest")).unwrap();
+    assert!(ingest.contains(" ok "), "{status}");
+    assert!(terminate(&mut daemon, Duration::from_secs(10)));
+}
+
+#[test]
+fn bad_schedules_and_job_names_are_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("aivis.db").display());
+    write_config(dir.path(), &url, "[schedule]\ncheck = \"0 6 * * *\"\n");
+    let out = aivis(dir.path(), &["run", "--once"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("schedule.check"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("seconds field"), "{}", stderr(&out));
+
+    write_config(
+        dir.path(),
+        &url,
+        "[schedule]\ntimezone = \"Europe/Amsterdma\"\n",
+    );
+    let out = aivis(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("schedule.timezone"),
+        "{}",
+        stderr(&out)
+    );
+
+    write_config(dir.path(), &url, "");
+    let out = aivis(dir.path(), &["run", "--job", "ingset"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no job \"ingset\""),
+        "{}",
+        stderr(&out)
+    );
+}
