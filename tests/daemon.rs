@@ -260,3 +260,79 @@ fn bad_schedules_and_job_names_are_refused_naming_them() {
         stderr(&out)
     );
 }
+
+/// Appends `lines` to `path` (created if missing).
+fn append(path: &Path, lines: &[&[u8]]) {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    file.write_all(&lines.concat()).unwrap();
+}
+
+fn gzip(path: &Path) {
+    let status = std::process::Command::new("gzip").arg(path).status().unwrap();
+    assert!(status.success(), "gzip {}", path.display());
+}
+
+#[tokio::test]
+async fn rotation_by_rename_with_compression_and_by_copy_truncate_keeps_exact_totals() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &db.url, EVERY_SECOND);
+    let (generated, truth) = write_log(dir.path(), "generated.log", &small_spec(21));
+    let bytes = std::fs::read(&generated).unwrap();
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+    let part = lines.len().div_ceil(5);
+    let parts: Vec<&[&[u8]]> = lines.chunks(part).collect();
+    let logs = dir.path().join("logs");
+    let (live, rotated) = (logs.join("access.log"), logs.join("access.log.1"));
+    let pause = || std::thread::sleep(Duration::from_millis(1500));
+    let mut daemon = start(dir.path());
+
+    append(&live, parts[0]);
+    pause();
+    // Rename rotation: lines written just before the rename are still unread.
+    append(&live, parts[1]);
+    std::fs::rename(&live, &rotated).unwrap();
+    append(&live, parts[2]);
+    pause();
+    // The rotated file is compressed later (access.log.1.gz), and the next rotation comes.
+    gzip(&rotated);
+    std::fs::rename(&live, &rotated).unwrap();
+    append(&live, parts[3]);
+    pause();
+    // Copy-truncate: the live file is copied away and emptied, then written again.
+    let copied = logs.join("access.log.2");
+    std::fs::copy(&live, &copied).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&live)
+        .unwrap();
+    append(&live, parts[4]);
+
+    let sessions = wait_for(
+        &db.url,
+        "SELECT COUNT(*) FROM sessions",
+        truth.sessions as i64,
+        Duration::from_secs(20),
+    )
+    .await;
+    std::thread::sleep(Duration::from_millis(1500)); // a tick more: nothing counted twice
+    assert_eq!(sessions, truth.sessions as i64);
+    assert_eq!(
+        number(&db.url, "SELECT COUNT(*) FROM sessions").await,
+        truth.sessions as i64
+    );
+    assert_eq!(
+        number(&db.url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
+        truth.conversions as i64
+    );
+    assert_eq!(
+        number(&db.url, "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions").await,
+        truth.pageviews as i64
+    );
+    assert!(terminate(&mut daemon, Duration::from_secs(10)));
+}

@@ -108,9 +108,12 @@ async fn ingest(app: &App) -> Result<StepOutcome, ServiceError> {
     ))
 }
 
-/// The files a configured path or glob names now, oldest first (a rotated file before the
-/// one that replaced it). A pattern that matches nothing is no error (a log not yet written,
-/// or between rotation and recreation); a directory that cannot be read is.
+/// The files a configured path or glob names now, oldest first, so that lines are read in
+/// time order: by modification time, and among equal times (file times are coarse: a line
+/// written just before a rotation and one just after can share one) the rotated name first —
+/// the longer name (`access.log.2.gz`, `access.log.1`, then `access.log`). A pattern that
+/// matches nothing is no error (a log not yet written, or between rotation and recreation); a
+/// directory that cannot be read is.
 fn matching_files(pattern: &str) -> Result<Vec<PathBuf>, ServiceError> {
     let entries = glob::glob(pattern)
         .map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
@@ -123,11 +126,12 @@ fn matching_files(pattern: &str) -> Result<Vec<PathBuf>, ServiceError> {
             continue; // gone since the listing: rotated away
         };
         if meta.is_file() {
-            files.push((meta.modified().ok(), path));
+            let name_len = path.as_os_str().len();
+            files.push((meta.modified().ok(), std::cmp::Reverse(name_len), path));
         }
     }
     files.sort();
-    Ok(files.into_iter().map(|(_, path)| path).collect())
+    Ok(files.into_iter().map(|(_, _, path)| path).collect())
 }
 
 async fn check(app: &App, env: &Env) -> Result<StepOutcome, ServiceError> {
