@@ -36,8 +36,17 @@ fn start(dir: &Path) -> Child {
         .unwrap()
 }
 
-/// Sends SIGTERM and waits (at most `limit`) for the exit; returns whether it exited 0.
+/// Sends SIGTERM and waits (at most `limit`) for the exit; returns whether it exited 0 (and
+/// prints its log when not).
 fn terminate(child: &mut Child, limit: Duration) -> bool {
+    let ok = terminate_quietly(child, limit);
+    if !ok && let Some(err) = child.stderr.take() {
+        eprintln!("{}", std::io::read_to_string(err).unwrap_or_default());
+    }
+    ok
+}
+
+fn terminate_quietly(child: &mut Child, limit: Duration) -> bool {
     let pid = child.id().to_string();
     std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -261,6 +270,21 @@ fn bad_schedules_and_job_names_are_refused_naming_them() {
     );
 }
 
+/// The id of the latest ingest run (0: none, or no database yet).
+async fn ingest_runs(url: &str) -> i64 {
+    let missing = url
+        .strip_prefix("sqlite://")
+        .is_some_and(|file| !Path::new(file).exists());
+    if missing {
+        return 0;
+    }
+    number(
+        url,
+        "SELECT COALESCE(MAX(id), 0) FROM job_runs WHERE job = 'ingest'",
+    )
+    .await
+}
+
 /// Appends `lines` to `path` (created if missing).
 fn append(path: &Path, lines: &[&[u8]]) {
     let mut file = std::fs::OpenOptions::new()
@@ -272,7 +296,10 @@ fn append(path: &Path, lines: &[&[u8]]) {
 }
 
 fn gzip(path: &Path) {
-    let status = std::process::Command::new("gzip").arg(path).status().unwrap();
+    let status = std::process::Command::new("gzip")
+        .arg(path)
+        .status()
+        .unwrap();
     assert!(status.success(), "gzip {}", path.display());
 }
 
@@ -331,8 +358,155 @@ async fn rotation_by_rename_with_compression_and_by_copy_truncate_keeps_exact_to
         truth.conversions as i64
     );
     assert_eq!(
-        number(&db.url, "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions").await,
+        number(
+            &db.url,
+            "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions"
+        )
+        .await,
         truth.pageviews as i64
     );
     assert!(terminate(&mut daemon, Duration::from_secs(10)));
+}
+
+#[tokio::test]
+async fn killed_at_random_moments_twenty_times_the_daemon_still_counts_exactly() {
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), &db.url, EVERY_SECOND);
+        let spec = aivis::demo::generate::TrafficSpec {
+            sessions: 12_000,
+            ..small_spec(31)
+        };
+        let (generated, truth) = write_log(dir.path(), "generated.log", &spec);
+        let bytes = std::fs::read(&generated).unwrap();
+        let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+        let live = dir.path().join("logs/access.log");
+        let mut delays = Vec::new();
+        aivis_ok(dir.path(), &["status"]); // the database, migrated
+        // Each round: a twentieth of the log more, a daemon, and a SIGKILL at a random moment
+        // once its ingest run has started (so the kills land in ingests, not between ticks).
+        for chunk in lines.chunks(lines.len().div_ceil(20)) {
+            append(&live, chunk);
+            let runs_before = ingest_runs(&db.url).await;
+            let mut daemon = start(dir.path());
+            let started = wait_for(
+                &db.url,
+                &format!(
+                    "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest' AND id > {runs_before}"
+                ),
+                1,
+                Duration::from_secs(5),
+            )
+            .await;
+            assert_eq!(started, 1, "an ingest run started ({})", db.name);
+            let delay = rand::random::<u64>() % 80;
+            delays.push(delay);
+            std::thread::sleep(Duration::from_millis(delay));
+            daemon.kill().unwrap(); // SIGKILL
+            daemon.wait().unwrap();
+        }
+        let mut daemon = start(dir.path());
+        let sessions = wait_for(
+            &db.url,
+            "SELECT COUNT(*) FROM sessions",
+            truth.sessions as i64,
+            Duration::from_secs(60),
+        )
+        .await;
+        std::thread::sleep(Duration::from_millis(1500));
+        let context = format!("{} after kills at {delays:?} ms", db.name);
+        assert_eq!(sessions, truth.sessions as i64, "{context}");
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM sessions").await,
+            truth.sessions as i64,
+            "{context}"
+        );
+        assert_eq!(
+            number(
+                &db.url,
+                "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions"
+            )
+            .await,
+            truth.pageviews as i64,
+            "{context}"
+        );
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
+            truth.conversions as i64,
+            "{context}"
+        );
+        let interrupted = number(
+            &db.url,
+            "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest' AND finished_at IS NULL",
+        )
+        .await;
+        assert!(terminate(&mut daemon, Duration::from_secs(10)));
+        println!("{context}: {interrupted} ingest runs cut short");
+        assert!(
+            interrupted >= 5,
+            "the kills must land in ingests: {context}"
+        );
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_during_an_ingest_exits_0_and_leaves_nothing_half_written() {
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), &db.url, EVERY_SECOND);
+        let spec = aivis::demo::generate::TrafficSpec {
+            sessions: 8_000,
+            ..small_spec(41)
+        };
+        let (generated, truth) = write_log(dir.path(), "generated.log", &spec);
+        aivis_ok(dir.path(), &["status"]);
+        std::fs::rename(&generated, dir.path().join("logs/access.log")).unwrap();
+        let mut daemon = start(dir.path());
+        let started = wait_for(
+            &db.url,
+            "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest'",
+            1,
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(started, 1);
+        assert!(
+            terminate(&mut daemon, Duration::from_secs(10)),
+            "exit 0 ({})",
+            db.name
+        );
+        // Whatever was committed is whole: a new daemon finishes the log to exact totals.
+        let mut daemon = start(dir.path());
+        let sessions = wait_for(
+            &db.url,
+            "SELECT COUNT(*) FROM sessions",
+            truth.sessions as i64,
+            Duration::from_secs(30),
+        )
+        .await;
+        assert_eq!(sessions, truth.sessions as i64, "{}", db.name);
+        assert_eq!(
+            number(
+                &db.url,
+                "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions"
+            )
+            .await,
+            truth.pageviews as i64,
+            "{}",
+            db.name
+        );
+        // Stopped once it has run (a signal before it catches them would end it by default).
+        let runs = wait_for(
+            &db.url,
+            "SELECT CASE WHEN COUNT(*) > 1 THEN 2 ELSE COUNT(*) END FROM job_runs \
+             WHERE job = 'ingest' AND finished_at IS NOT NULL",
+            2,
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(runs, 2, "{}", db.name);
+        assert!(terminate(&mut daemon, Duration::from_secs(10)));
+        db.drop_db().await;
+    }
 }

@@ -25,8 +25,10 @@ pub async fn run(settings: Settings, args: &RunArgs) -> Result<()> {
         job: args.job.clone(),
     };
     let env: Arc<daemon::jobs::Env> = Arc::new(|key: &str| std::env::var(key).ok());
+    // Signals are caught from here on, also while the database is being opened.
+    let signals = Signals::install();
     let app = App::open(settings).await?;
-    let listener = tokio::spawn(stop_on_signal(app.shutdown().clone()));
+    let listener = tokio::spawn(stop_on_signal(signals, app.shutdown().clone()));
     let records = daemon::run(&app, &options, env).await;
     listener.abort();
     app.close().await;
@@ -76,14 +78,30 @@ fn init_logs(format: LogOutputArg) {
     installed.ok();
 }
 
+/// SIGINT and SIGTERM, caught (and no longer fatal) from the moment they are installed.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Option<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Some(Signals {
+            interrupt: signal(SignalKind::interrupt()).ok()?,
+            terminate: signal(SignalKind::terminate()).ok()?,
+        })
+    }
+}
+
 /// The first SIGTERM or SIGINT cancels `shutdown`; the second exits at once (a batch under
 /// way is rolled back by the database).
-async fn stop_on_signal(shutdown: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
+async fn stop_on_signal(signals: Option<Signals>, shutdown: CancellationToken) {
+    let Some(Signals {
+        mut interrupt,
+        mut terminate,
+    }) = signals
+    else {
         return;
     };
     loop {
