@@ -14,7 +14,7 @@ use crate::checks::client::RetryPolicy;
 use crate::checks::run::CheckSelection;
 use crate::config::{JOB_NAMES, SiteConfig};
 use crate::day::{day_text, now_unix};
-use crate::ingest::{IngestOptions, Input};
+use crate::ingest::{IngestError, IngestOptions, Input};
 use crate::service::{
     self, App, DigestAction, DigestRequest, IngestRequest, NotifyRequest, ServiceError,
 };
@@ -91,10 +91,18 @@ async fn ingest(app: &App) -> Result<StepOutcome, ServiceError> {
                 inputs: paths.into_iter().map(Input::File).collect(),
                 options: IngestOptions {
                     format: log.format_choice(),
+                    stop: Some(app.shutdown().clone()),
                     ..IngestOptions::default()
                 },
             };
-            let summary = service::ingest(app, request).await?;
+            let summary = match service::ingest(app, request).await {
+                Err(ServiceError::Ingest(IngestError::Stopped { .. })) => {
+                    return Ok(StepOutcome::skipped(
+                        "stopped after a committed batch for shutdown; the next run continues",
+                    ));
+                }
+                other => other?,
+            };
             lines += summary.lines_read;
             sessions += summary.sessions;
             conversions += summary.conversions;

@@ -42,6 +42,9 @@ pub enum IngestError {
     /// A database call failed; `doing` says which.
     #[error("{doing}: {source}")]
     Store { doing: String, source: StoreError },
+    /// Asked to stop: the ingest ended after a committed batch; the next one continues there.
+    #[error("the ingest of site {site} stopped after a committed batch, as asked; the next one continues from there")]
+    Stopped { site: String },
     /// A fault of aivis itself (a panicked thread, a broken invariant).
     #[error("{0}")]
     Internal(String),
@@ -82,6 +85,7 @@ impl HasKind for IngestError {
                 ErrorKind::Conflict
             }
             IngestError::Store { source, .. } => source.kind(),
+            IngestError::Stopped { .. } => ErrorKind::Unavailable,
             IngestError::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -69,6 +69,9 @@ pub struct IngestOptions {
     /// Days a day's salt is kept, counting the day of the latest hit (see the config key
     /// `salt_retention_days`).
     pub salt_retention_days: u32,
+    /// Cancelled when the process is asked to stop: the ingest ends after the next batch is
+    /// committed ([`IngestError::Stopped`]), and the next one continues from there.
+    pub stop: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// Lines per committed batch when not set: 20,000 on SQLite, 50,000 on PostgreSQL, where each
@@ -98,6 +101,7 @@ impl Default for IngestOptions {
             progress: None,
             max_held_sessions: DEFAULT_MAX_HELD_SESSIONS,
             salt_retention_days: crate::config::DEFAULT_SALT_RETENTION_DAYS,
+            stop: None,
         }
     }
 }
