@@ -381,3 +381,32 @@ fn recipients_are_validated_at_load_naming_the_entry() {
     .to_string();
     assert!(err.contains("sites[0].alerts_to[0]"), "{err}");
 }
+
+#[test]
+fn the_production_example_parses() {
+    let text = include_str!("../../examples/config/production.toml");
+    let settings = parse_str(text).unwrap();
+    assert_eq!(settings.sites[0].logs[0].path, "/var/log/nginx/access.log*");
+    assert_eq!(settings.schedule.timezone, "Europe/Amsterdam");
+    assert_eq!(settings.retention_days, Some(400));
+    assert_eq!(settings.email.transport, TransportKind::Smtp);
+}
+
+#[test]
+fn log_sources_and_retention_are_checked_naming_the_key() {
+    let site = "[[sites]]\nname = \"a\"\n";
+    let error = |text: &str| parse_str(text).unwrap_err().to_string();
+    assert!(
+        error(&format!(
+            "{site}[[sites.logs]]\npath = \"/var/log/x.log\"\nformat = \"apache\"\n"
+        ))
+        .contains("sites[0].logs[0].format: \"apache\" is not auto or one of")
+    );
+    assert!(
+        error(&format!(
+            "{site}[[sites.logs]]\npath = \"/var/log/[x.log\"\n"
+        ))
+        .contains("sites[0].logs[0].path")
+    );
+    assert!(error("retention_days = 1\n").contains("retention_days: must be between"));
+}

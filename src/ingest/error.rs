@@ -43,7 +43,9 @@ pub enum IngestError {
     #[error("{doing}: {source}")]
     Store { doing: String, source: StoreError },
     /// Asked to stop: the ingest ended after a committed batch; the next one continues there.
-    #[error("the ingest of site {site} stopped after a committed batch, as asked; the next one continues from there")]
+    #[error(
+        "the ingest of site {site} stopped after a committed batch, as asked; the next one continues from there"
+    )]
     Stopped { site: String },
     /// A fault of aivis itself (a panicked thread, a broken invariant).
     #[error("{0}")]

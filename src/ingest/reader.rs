@@ -349,7 +349,12 @@ impl Reader<'_> {
         } else if run.since_commit >= self.batch_lines {
             self.send(pipeline, &mut run.checkpoint)?;
             run.since_commit = 0;
-            if self.options.stop.as_ref().is_some_and(|stop| stop.is_cancelled()) {
+            if self
+                .options
+                .stop
+                .as_ref()
+                .is_some_and(|stop| stop.is_cancelled())
+            {
                 // As an ingest stopped right after a commit: the next one continues here.
                 self.flush()?;
                 return Err(IngestError::Stopped {
