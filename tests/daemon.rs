@@ -510,3 +510,48 @@ async fn sigterm_during_an_ingest_exits_0_and_leaves_nothing_half_written() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn retention_deletes_old_visits_in_batches_and_keeps_the_rollups() {
+    for db in TestDb::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), &db.url, "retention_days = 30");
+        let mut log = String::new();
+        for day in 0..35 {
+            common::day_lines(day, 40, 4, &mut log);
+        }
+        std::fs::write(dir.path().join("logs/access.log"), log).unwrap();
+        aivis_ok(dir.path(), &["run", "--job", "ingest"]);
+        let rollup = "SELECT CAST(SUM(sessions) AS BIGINT) FROM daily_traffic";
+        let visits = number(&db.url, rollup).await;
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM sessions").await,
+            visits
+        );
+
+        // In batches of 100 rows, through the store: the first ten days go.
+        let store = aivis::store::Store::connect(&db.url).await.unwrap();
+        let before = aivis::day::day_text((common::FIRST_DAY + 10) * 86_400);
+        let retained = store.retain("acme", &before, 100).await.unwrap();
+        store.close().await;
+        assert_eq!(retained.sessions, 10 * 120, "{}", db.name);
+        // AI visitors buy 4 a day, search visitors 12 in 5 days.
+        assert_eq!(retained.conversions, 10 * 4 + 24, "{}", db.name);
+        let older = format!("SELECT COUNT(*) FROM sessions WHERE day < '{before}'");
+        assert_eq!(number(&db.url, &older).await, 0);
+
+        // The job: everything but the days the next ingest may continue (the log is older
+        // than 30 days), the rollups untouched.
+        let out = aivis_ok(dir.path(), &["run", "--job", "retention"]);
+        assert!(out.contains("older than 30 days deleted"), "{out}");
+        let last = aivis::day::day_text((common::FIRST_DAY + 33) * 86_400);
+        let kept = format!("SELECT COUNT(*) FROM sessions WHERE day < '{last}'");
+        assert_eq!(number(&db.url, &kept).await, 0, "{}", db.name);
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM sessions").await,
+            2 * 120
+        );
+        assert_eq!(number(&db.url, rollup).await, visits, "rollups are kept");
+        db.drop_db().await;
+    }
+}

@@ -97,8 +97,9 @@ pub struct Settings {
     /// salts are deleted, and their visitors can no longer be linked by anyone.
     #[serde(default = "default_salt_retention_days")]
     pub salt_retention_days: u32,
-    /// Days of visits kept: `aivis run`'s retention job deletes sessions (and their
-    /// conversions) of older days; the daily rollups are kept. None: everything is kept.
+    /// Days of visits and answer texts kept: `aivis run`'s retention job deletes sessions (and
+    /// their conversions) of older days and clears older answers' texts; the daily rollups,
+    /// mentions and citations are kept. None: everything is kept.
     #[serde(default)]
     pub retention_days: Option<u32>,
     #[serde(default)]

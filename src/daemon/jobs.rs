@@ -1,7 +1,8 @@
 //! The daemon's jobs. Each is a call of the library step its CLI command calls (no second
 //! implementation): `ingest` reads each site's configured logs, `check` asks the tracked
 //! prompts, `alerts` evaluates and queues alert mails, `digest` queues each site's digest,
-//! `deliver` sends the outbox, `retention` forgets visits older than `retention_days`.
+//! `deliver` sends the outbox, `retention` deletes visits and clears answer texts older than
+//! `retention_days`, in bounded batches.
 //! [`run_recorded`] wraps one run: a lease so a job never overlaps itself (in this process or
 //! another), a `job_runs` row from start to end, and one log line.
 
@@ -202,21 +203,41 @@ async fn deliver(app: &App, env: &Env) -> Result<StepOutcome, ServiceError> {
     ))
 }
 
+/// Rows per transaction when retention deletes.
+const RETENTION_BATCH: i64 = 5_000;
+
 async fn retention(app: &App) -> Result<StepOutcome, ServiceError> {
     let Some(days) = app.settings().retention_days else {
         return Ok(StepOutcome::skipped(
             "retention_days is not set: everything is kept",
         ));
     };
-    let before = day_text(now_unix() - i64::from(days) * 86_400);
-    let mut sessions = 0;
+    let cutoff = crate::day::day_number(now_unix()) - i64::from(days);
+    let latest = app.store().latest_hits().await?;
+    let keep_open = i64::from(app.settings().salt_retention_days) - 1;
+    let mut total = crate::store::Retained::default();
     for site in &app.settings().sites {
-        let forgotten = service::forget(app, Some(&site.name), &before).await?;
-        sessions += forgotten.sessions;
+        // Never a day the next ingest may still continue (see `aivis forget`).
+        let open_from = latest
+            .iter()
+            .find(|(name, _)| *name == site.name)
+            .map_or(i64::MAX, |(_, ts)| crate::day::day_number(*ts) - keep_open);
+        let before = day_text(cutoff.min(open_from) * 86_400);
+        let retained = app
+            .store()
+            .retain(&site.name, &before, RETENTION_BATCH)
+            .await?;
+        total.sessions += retained.sessions;
+        total.conversions += retained.conversions;
+        total.answer_texts += retained.answer_texts;
     }
     Ok(StepOutcome::done(
-        format!("{sessions} sessions before {before} deleted"),
-        json!({"sessions_deleted": sessions, "before": before}),
+        format!(
+            "{} sessions, {} conversions and {} answer texts older than {days} days deleted",
+            total.sessions, total.conversions, total.answer_texts
+        ),
+        json!({"sessions": total.sessions, "conversions": total.conversions,
+               "answer_texts": total.answer_texts, "retention_days": days}),
     ))
 }
 

@@ -306,7 +306,8 @@ impl Store {
         super::doing("reading stored answers", async {
             let rows = sqlx::query(
                 "SELECT id, site, text, provider_citations FROM answers \
-             WHERE status = 'ok' AND ($1 IS NULL OR site = $1) AND id > $2 ORDER BY id LIMIT $3",
+             WHERE status = 'ok' AND text IS NOT NULL AND ($1 IS NULL OR site = $1) AND id > $2 \
+             ORDER BY id LIMIT $3",
             )
             .bind(site)
             .bind(after)

@@ -38,6 +38,7 @@ mod leases;
 mod names;
 mod outbox;
 mod query;
+mod retention;
 mod sqlite_reader;
 mod sqlite_writer;
 mod write_tx;
@@ -50,6 +51,7 @@ pub use job_runs::{JobRun, JobRunEnd, JobStatus};
 pub use leases::{Lease, LeaseHolder, host_name};
 pub use outbox::{AttemptEnd, ClaimedMessage, NewMessage, OutboxEntry};
 pub use query::READER_ROLE;
+pub use retention::Retained;
 
 use std::path::PathBuf;
 use std::str::FromStr;
