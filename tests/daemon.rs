@@ -28,17 +28,44 @@ fn write_config(dir: &Path, database_url: &str, extra: &str) {
 
 const EVERY_SECOND: &str = "[schedule]\ningest = \"* * * * * *\"\ndeliver = \"* * * * * *\"\n";
 
-fn start(dir: &Path) -> Child {
-    aivis_command(dir, &["run", "--log-format", "json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+/// A running `aivis run`, killed when dropped (a failed test leaves no daemon behind).
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            self.0.kill().ok();
+            self.0.wait().ok();
+        }
+    }
+}
+
+impl std::ops::Deref for Daemon {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+fn start(dir: &Path) -> Daemon {
+    Daemon(
+        aivis_command(dir, &["run", "--log-format", "json"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// Sends SIGTERM and waits (at most `limit`) for the exit; returns whether it exited 0 (and
 /// prints its log when not).
-fn terminate(child: &mut Child, limit: Duration) -> bool {
+fn terminate(child: &mut Daemon, limit: Duration) -> bool {
     let ok = terminate_quietly(child, limit);
     if !ok && let Some(err) = child.stderr.take() {
         eprintln!("{}", std::io::read_to_string(err).unwrap_or_default());
@@ -46,7 +73,7 @@ fn terminate(child: &mut Child, limit: Duration) -> bool {
     ok
 }
 
-fn terminate_quietly(child: &mut Child, limit: Duration) -> bool {
+fn terminate_quietly(child: &mut Daemon, limit: Duration) -> bool {
     let pid = child.id().to_string();
     std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -186,17 +213,25 @@ async fn the_daemon_follows_a_growing_log_to_exact_totals_and_stops_on_sigterm()
 }
 
 #[tokio::test]
-async fn a_failing_job_does_not_stop_the_others_and_shows_in_status() {
+async fn failing_jobs_do_not_stop_the_others_and_show_in_status() {
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
-    // A mail server that is not there with the SMTP transport: every deliver run fails
-    // (transiently), and the missing password makes each run an error.
+    // An engine whose server is not there (every call fails), and SMTP whose password
+    // variable is not set: both jobs fail at every tick, every second.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
     let extra = format!(
-        "{EVERY_SECOND}[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = 9\n\
+        "[schedule]\ningest = \"* * * * * *\"\ndeliver = \"* * * * * *\"\n\
+         check = \"* * * * * *\"\n\
+         [[engines]]\nname = \"dead\"\nkind = \"openai_chat\"\nmodel = \"m\"\n\
+         base_url = \"http://127.0.0.1:{dead_port}/v1\"\nsamples = 1\ntimeout_seconds = 1\n\
+         [email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = 9\n\
          tls = \"none\"\nusername_env = \"AIVIS_TEST_NO_SUCH_USER\"\n\
          password_env = \"AIVIS_TEST_NO_SUCH_PASSWORD\"\n"
     );
     write_config(dir.path(), &db.url, &extra);
+    aivis_ok(dir.path(), &["prompts", "add", "best analytics tool?"]);
     let (log, truth) = write_log(dir.path(), "generated.log", &small_spec(5));
     std::fs::rename(log, dir.path().join("logs/access.log")).unwrap();
     let mut daemon = start(dir.path());
@@ -208,33 +243,40 @@ async fn a_failing_job_does_not_stop_the_others_and_shows_in_status() {
     )
     .await;
     assert_eq!(sessions, truth.sessions as i64);
-    let errors = wait_for(
-        &db.url,
-        "SELECT CASE WHEN COUNT(*) >= 2 THEN 2 ELSE COUNT(*) END FROM job_runs \
-         WHERE job = 'deliver' AND outcome = 'error'",
-        2,
-        Duration::from_secs(10),
-    )
-    .await;
-    assert_eq!(
-        errors, 2,
-        "deliver fails at every tick, and is tried at every tick"
-    );
+    for job in ["deliver", "check"] {
+        let errors = wait_for(
+            &db.url,
+            &format!(
+                "SELECT CASE WHEN COUNT(*) >= 2 THEN 2 ELSE COUNT(*) END FROM job_runs \
+                 WHERE job = '{job}' AND outcome = 'error'"
+            ),
+            2,
+            Duration::from_secs(20),
+        )
+        .await;
+        assert_eq!(errors, 2, "{job} fails and is tried again at a later tick");
+    }
     assert!(
         daemon.try_wait().unwrap().is_none(),
         "the daemon keeps running"
     );
 
     let status = aivis_ok(dir.path(), &["status"]);
-    let deliver = status.lines().find(|l| l.starts_with("deliver")).unwrap();
-    assert!(deliver.contains("error"), "{status}");
+    let line = |job: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(job))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("deliver").contains("error"), "{status}");
     assert!(
-        deliver.contains("environment variable AIVIS_TEST_NO_SUCH_USER is not set"),
+        line("deliver").contains("environment variable AIVIS_TEST_NO_SUCH_USER is not set"),
         "{status}"
     );
-    let ingest = status.lines().find(|l| l.starts_with("ingest")).unwrap();
-    assert!(ingest.contains(" ok "), "{status}");
-    assert!(terminate(&mut daemon, Duration::from_secs(10)));
+    assert!(line("check").contains("no answer from dead"), "{status}");
+    assert!(line("ingest").contains(" ok "), "{status}");
+    assert!(terminate(&mut daemon, Duration::from_secs(15)));
 }
 
 #[test]

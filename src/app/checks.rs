@@ -124,7 +124,7 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
             summary.not_asked
         ));
     }
-    match silent_engines(&summary).as_slice() {
+    match summary.silent_engines().as_slice() {
         [] => Ok(()),
         silent => Err(anyhow::anyhow!(
             "no answer from {}: every call failed (stored as failed; see the errors above)",
@@ -174,17 +174,6 @@ fn stop(cancel: &CancellationToken) {
          (interrupt again to stop at once)"
     );
     cancel.cancel();
-}
-
-/// Engines that were asked and answered nothing: a wrong key, a dead endpoint or a changed
-/// page layout, which a scheduled `aivis check` must not report as success.
-fn silent_engines(summary: &CheckSummary) -> Vec<String> {
-    summary
-        .by_engine
-        .iter()
-        .filter(|(_, tally)| tally.ok == 0 && tally.failed > 0)
-        .map(|(engine, _)| engine.clone())
-        .collect()
 }
 
 fn describe(summary: &CheckSummary) -> String {

@@ -134,6 +134,18 @@ pub struct CheckSummary {
     pub seconds: f64,
 }
 
+impl CheckSummary {
+    /// Engines that were asked and answered nothing: a wrong key, a dead endpoint or a changed
+    /// page layout, which a scheduled check must not report as success.
+    pub fn silent_engines(&self) -> Vec<String> {
+        self.by_engine
+            .iter()
+            .filter(|(_, tally)| tally.ok == 0 && tally.failed > 0)
+            .map(|(engine, _)| engine.clone())
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct EngineTally {
     pub ok: u64,

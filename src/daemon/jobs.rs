@@ -149,21 +149,30 @@ async fn check(app: &App, env: &Env) -> Result<StepOutcome, ServiceError> {
             "no [[engines]] configured: nothing to ask",
         ));
     }
-    let mut answers = 0;
-    let mut failed = 0;
-    for site in &app.settings().sites {
-        let selection = CheckSelection {
-            site: Some(site.name.clone()),
-            engine: None,
-            prompt: None,
-        };
-        let summary = service::check(app, &selection, env, RetryPolicy::default()).await?;
-        answers += summary.answers;
-        failed += summary.failed;
+    if app.store().prompts(None, false).await?.is_empty() {
+        return Ok(StepOutcome::skipped(
+            "no tracked prompts: add some with `aivis prompts add`",
+        ));
+    }
+    let every = CheckSelection {
+        site: None,
+        engine: None,
+        prompt: None,
+    };
+    let summary = service::check(app, &every, env, RetryPolicy::default()).await?;
+    let silent = summary.silent_engines();
+    if !silent.is_empty() {
+        return Err(ServiceError::SilentEngines {
+            run_id: summary.run_id,
+            engines: silent,
+        });
     }
     Ok(StepOutcome::done(
-        format!("{answers} answers, {failed} failed calls"),
-        json!({"answers": answers, "failed": failed}),
+        format!(
+            "check run {}: {} answers, {} failed calls",
+            summary.run_id, summary.answers, summary.failed
+        ),
+        json!({"run_id": summary.run_id, "answers": summary.answers, "failed": summary.failed}),
     ))
 }
 

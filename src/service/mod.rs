@@ -106,6 +106,9 @@ pub enum ServiceError {
     /// A mail could not be composed.
     #[error(transparent)]
     Compose(#[from] ComposeError),
+    /// A check run in which these engines answered none of their calls.
+    #[error("check run {run_id}: no answer from {}: every call failed (stored as failed)", engines.join(", "))]
+    SilentEngines { run_id: i64, engines: Vec<String> },
     /// A mail template could not be rendered.
     #[error(transparent)]
     Render(#[from] RenderError),
@@ -126,6 +129,7 @@ impl HasKind for ServiceError {
             ServiceError::Check(err) => err.kind(),
             ServiceError::Transport(err) => err.kind(),
             ServiceError::Compose(_) | ServiceError::Render(_) => ErrorKind::Internal,
+            ServiceError::SilentEngines { .. } => ErrorKind::Unavailable,
         }
     }
 }
