@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use aivis::demo::generate::GroundTruth;
 use common::{TestDb, aivis, aivis_command, aivis_ok, number, small_spec, stderr, write_log};
 
 /// `dir/aivis.toml` for site acme following `dir/logs/access.log*`, with `extra` TOML on top.
@@ -90,6 +91,24 @@ fn terminate_quietly(child: &mut Daemon, limit: Duration) -> bool {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Waits (at most `limit`) until the stored sessions reach the writer's, then checks, a tick
+/// later, that sessions, pageviews and conversions are exactly the ground truth's.
+async fn assert_exact_totals(url: &str, truth: &GroundTruth, limit: Duration, context: &str) {
+    let sql = "SELECT COUNT(*) FROM sessions";
+    wait_for(url, sql, truth.sessions as i64, limit).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await; // a tick more: nothing twice
+    let found = [
+        number(url, sql).await,
+        number(url, "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions").await,
+        number(url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
+    ];
+    let expected = [truth.sessions, truth.pageviews, truth.conversions].map(|n| n as i64);
+    assert_eq!(
+        found, expected,
+        "sessions, pageviews, conversions: {context}"
+    );
 }
 
 /// Polls `sql` until it gives `expected` or `limit` passes; returns the last value. A SQLite
@@ -177,20 +196,7 @@ async fn the_daemon_follows_a_growing_log_to_exact_totals_and_stops_on_sigterm()
             drop(file);
             std::thread::sleep(Duration::from_millis(1200));
         }
-        let sessions = wait_for(
-            &db.url,
-            "SELECT COUNT(*) FROM sessions",
-            truth.sessions as i64,
-            Duration::from_secs(20),
-        )
-        .await;
-        assert_eq!(sessions, truth.sessions as i64, "{}", db.name);
-        assert_eq!(
-            number(&db.url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
-            truth.conversions as i64,
-            "{}",
-            db.name
-        );
+        assert_exact_totals(&db.url, &truth, Duration::from_secs(20), db.name).await;
         assert!(
             terminate(&mut daemon, Duration::from_secs(10)),
             "exit 0 ({})",
@@ -382,31 +388,7 @@ async fn rotation_by_rename_with_compression_and_by_copy_truncate_keeps_exact_to
         .unwrap();
     append(&live, parts[4]);
 
-    let sessions = wait_for(
-        &db.url,
-        "SELECT COUNT(*) FROM sessions",
-        truth.sessions as i64,
-        Duration::from_secs(20),
-    )
-    .await;
-    std::thread::sleep(Duration::from_millis(1500)); // a tick more: nothing counted twice
-    assert_eq!(sessions, truth.sessions as i64);
-    assert_eq!(
-        number(&db.url, "SELECT COUNT(*) FROM sessions").await,
-        truth.sessions as i64
-    );
-    assert_eq!(
-        number(&db.url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
-        truth.conversions as i64
-    );
-    assert_eq!(
-        number(
-            &db.url,
-            "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions"
-        )
-        .await,
-        truth.pageviews as i64
-    );
+    assert_exact_totals(&db.url, &truth, Duration::from_secs(20), "rotated").await;
     assert!(terminate(&mut daemon, Duration::from_secs(10)));
 }
 
@@ -448,35 +430,8 @@ async fn killed_at_random_moments_twenty_times_the_daemon_still_counts_exactly()
             daemon.wait().unwrap();
         }
         let mut daemon = start(dir.path());
-        let sessions = wait_for(
-            &db.url,
-            "SELECT COUNT(*) FROM sessions",
-            truth.sessions as i64,
-            Duration::from_secs(60),
-        )
-        .await;
-        std::thread::sleep(Duration::from_millis(1500));
         let context = format!("{} after kills at {delays:?} ms", db.name);
-        assert_eq!(sessions, truth.sessions as i64, "{context}");
-        assert_eq!(
-            number(&db.url, "SELECT COUNT(*) FROM sessions").await,
-            truth.sessions as i64,
-            "{context}"
-        );
-        assert_eq!(
-            number(
-                &db.url,
-                "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions"
-            )
-            .await,
-            truth.pageviews as i64,
-            "{context}"
-        );
-        assert_eq!(
-            number(&db.url, "SELECT COUNT(*) FROM sessions WHERE converted = 1").await,
-            truth.conversions as i64,
-            "{context}"
-        );
+        assert_exact_totals(&db.url, &truth, Duration::from_secs(60), &context).await;
         let interrupted = number(
             &db.url,
             "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest' AND finished_at IS NULL",
@@ -520,24 +475,7 @@ async fn sigterm_during_an_ingest_exits_0_and_leaves_nothing_half_written() {
         );
         // Whatever was committed is whole: a new daemon finishes the log to exact totals.
         let mut daemon = start(dir.path());
-        let sessions = wait_for(
-            &db.url,
-            "SELECT COUNT(*) FROM sessions",
-            truth.sessions as i64,
-            Duration::from_secs(30),
-        )
-        .await;
-        assert_eq!(sessions, truth.sessions as i64, "{}", db.name);
-        assert_eq!(
-            number(
-                &db.url,
-                "SELECT CAST(SUM(pageviews) AS BIGINT) FROM sessions"
-            )
-            .await,
-            truth.pageviews as i64,
-            "{}",
-            db.name
-        );
+        assert_exact_totals(&db.url, &truth, Duration::from_secs(30), db.name).await;
         // Stopped once it has run (a signal before it catches them would end it by default).
         let runs = wait_for(
             &db.url,
@@ -596,4 +534,53 @@ async fn retention_deletes_old_visits_in_batches_and_keeps_the_rollups() {
         assert_eq!(number(&db.url, rollup).await, visits, "rollups are kept");
         db.drop_db().await;
     }
+}
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once_and_nothing_is_half_written() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &db.url, EVERY_SECOND);
+    let spec = aivis::demo::generate::TrafficSpec {
+        sessions: 30_000,
+        ..small_spec(43)
+    };
+    let (generated, truth) = write_log(dir.path(), "generated.log", &spec);
+    aivis_ok(dir.path(), &["status"]);
+    std::fs::rename(&generated, dir.path().join("logs/access.log")).unwrap();
+    let mut daemon = start(dir.path());
+    let started = wait_for(
+        &db.url,
+        "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest'",
+        1,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(started, 1);
+    let pid = daemon.id().to_string();
+    for _ in 0..2 {
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let status = loop {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running after two signals");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130), "stopped at once");
+    let mut daemon = start(dir.path());
+    assert_exact_totals(
+        &db.url,
+        &truth,
+        Duration::from_secs(60),
+        "after two signals",
+    )
+    .await;
+    assert!(terminate(&mut daemon, Duration::from_secs(10)));
 }

@@ -136,21 +136,10 @@ pub async fn check(settings: &Settings, args: &CheckArgs) -> Result<()> {
 /// Cancels `cancel` at the first SIGINT (Ctrl-C) or SIGTERM; exits the process at the second.
 #[cfg(unix)]
 async fn cancel_on_signal(cancel: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
+    let Some(mut signals) = super::Signals::install() else {
         return;
     };
-    loop {
-        let received = tokio::select! {
-            received = interrupt.recv() => received,
-            received = terminate.recv() => received,
-        };
-        if received.is_none() {
-            return;
-        }
+    while signals.next().await {
         stop(&cancel);
     }
 }

@@ -87,6 +87,33 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     error_kind(err).exit_code()
 }
 
+/// SIGINT and SIGTERM, caught (and no longer fatal) from the moment they are installed.
+pub(crate) struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub(crate) fn install() -> Option<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Some(Signals {
+            interrupt: signal(SignalKind::interrupt()).ok()?,
+            terminate: signal(SignalKind::terminate()).ok()?,
+        })
+    }
+}
+
+impl Signals {
+    /// Waits for the next SIGINT or SIGTERM; false when no more can come.
+    pub(crate) async fn next(&mut self) -> bool {
+        let received = tokio::select! {
+            received = self.interrupt.recv() => received,
+            received = self.terminate.recv() => received,
+        };
+        received.is_some()
+    }
+}
+
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let env = |key: &str| std::env::var(key).ok();

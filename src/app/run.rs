@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{print_out, with_app};
+use super::{Signals, print_out, with_app};
 use crate::cli::{AlertsFormatArg, LogOutputArg, RunArgs, StatusArgs};
 use crate::config::Settings;
 use crate::daemon::{self, RunOptions};
@@ -78,40 +78,13 @@ fn init_logs(format: LogOutputArg) {
     installed.ok();
 }
 
-/// SIGINT and SIGTERM, caught (and no longer fatal) from the moment they are installed.
-struct Signals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> Option<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Some(Signals {
-            interrupt: signal(SignalKind::interrupt()).ok()?,
-            terminate: signal(SignalKind::terminate()).ok()?,
-        })
-    }
-}
-
 /// The first SIGTERM or SIGINT cancels `shutdown`; the second exits at once (a batch under
 /// way is rolled back by the database).
 async fn stop_on_signal(signals: Option<Signals>, shutdown: CancellationToken) {
-    let Some(Signals {
-        mut interrupt,
-        mut terminate,
-    }) = signals
-    else {
+    let Some(mut signals) = signals else {
         return;
     };
-    loop {
-        let received = tokio::select! {
-            received = interrupt.recv() => received,
-            received = terminate.recv() => received,
-        };
-        if received.is_none() {
-            return;
-        }
+    while signals.next().await {
         if shutdown.is_cancelled() {
             tracing::warn!("second signal: stopping at once");
             std::process::exit(130);

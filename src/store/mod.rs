@@ -259,6 +259,25 @@ pub struct Store {
 }
 
 impl Store {
+    /// Lets SQLite give back the page caches of its connections (the pool's and the writer
+    /// thread's): after a large ingest they stay full while the process is idle. Nothing on
+    /// PostgreSQL, whose caches are the server's.
+    pub async fn release_memory(&self) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        doing("releasing memory", async {
+            sqlx::query("PRAGMA shrink_memory")
+                .execute(&self.pool)
+                .await?;
+            if self.sqlite_writer.is_some() {
+                self.write_one("PRAGMA shrink_memory", Vec::new()).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
     /// A PostgreSQL server that refuses or does not answer is reported within
     /// `CONNECT_TIMEOUT` (5 s), with the address and the cause.
