@@ -12,7 +12,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use aivis::demo::generate::GroundTruth;
-use common::{TestDb, aivis, aivis_command, aivis_ok, number, small_spec, stderr, write_log};
+use common::{
+    TestDb, aivis, aivis_command, aivis_ok, number, small_spec, stderr, stdout, write_log,
+};
 
 /// `dir/aivis.toml` for site acme following `dir/logs/access.log*`, with `extra` TOML on top.
 fn write_config(dir: &Path, database_url: &str, extra: &str) {
@@ -583,4 +585,72 @@ async fn a_second_signal_exits_at_once_and_nothing_is_half_written() {
     )
     .await;
     assert!(terminate(&mut daemon, Duration::from_secs(10)));
+}
+
+#[test]
+fn an_unreadable_log_directory_is_a_clear_error_and_is_retried() {
+    // Run as an unprivileged user (root reads every directory): `nobody` through setpriv.
+    let dir = tempfile::tempdir().unwrap();
+    let open = |path: &Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    open(dir.path(), 0o777);
+    let url = format!("sqlite://{}", dir.path().join("aivis.db").display());
+    write_config(dir.path(), &url, "");
+    let logs = dir.path().join("logs");
+    let (log, truth) = write_log(dir.path(), "generated.log", &small_spec(8));
+    std::fs::rename(log, logs.join("access.log")).unwrap();
+    open(&logs.join("access.log"), 0o644);
+    open(&logs, 0o000);
+    let as_nobody = || {
+        let binary = env!("CARGO_BIN_EXE_aivis");
+        let config = dir.path().join("aivis.toml");
+        let args = [
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--job",
+            "ingest",
+        ];
+        let mut command = if is_root() {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+            c
+        } else {
+            std::process::Command::new(binary)
+        };
+        command
+            .args(args)
+            .env_remove("AIVIS_CONFIG")
+            .env_remove("AIVIS_DATABASE_URL")
+            .output()
+            .expect("run setpriv (util-linux)")
+    };
+    let out = as_nobody();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("error") && stdout(&out).contains("Permission denied"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    open(&logs, 0o755);
+    let out = as_nobody();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("{} new sessions", truth.sessions)),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Whether this test runs as root (uid 0), as /proc says.
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
+        .unwrap_or(false)
 }

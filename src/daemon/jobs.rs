@@ -128,9 +128,8 @@ fn matching_files(pattern: &str) -> Result<Vec<PathBuf>, ServiceError> {
         .map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|err| {
-            ServiceError::Usage(format!("log path {pattern:?}: cannot read {err}"))
-        })?;
+        let path =
+            entry.map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
         let Ok(meta) = std::fs::metadata(&path) else {
             continue; // gone since the listing: rotated away
         };
