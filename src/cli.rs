@@ -82,7 +82,7 @@ source_rules. Without --site no config is read.")]
     /// Manage the tracked prompts (questions asked of AI engines)
     #[command(subcommand)]
     Prompts(PromptsCommand),
-    /// Judge whether AI against search really shifted, and list the alerts raised
+    /// Judge what really shifted (evaluate), mail it (notify), and list the alerts
     #[command(subcommand)]
     Alerts(AlertsCommand),
     /// Write a site's digest as a preview, or queue it for its digest_to
