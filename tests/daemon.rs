@@ -654,3 +654,35 @@ fn is_root() -> bool {
         .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
         .unwrap_or(false)
 }
+
+#[tokio::test]
+async fn frequent_rotations_at_random_moments_keep_exact_totals() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &db.url, EVERY_SECOND);
+    let (generated, truth) = write_log(dir.path(), "generated.log", &small_spec(23));
+    let bytes = std::fs::read(&generated).unwrap();
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+    let logs = dir.path().join("logs");
+    let live = logs.join("access.log");
+    let mut daemon = start(dir.path());
+    let mut rotations = 0;
+    for (i, part) in lines.chunks(lines.len().div_ceil(12)).enumerate() {
+        append(&live, part);
+        if i % 2 == 1 {
+            // logrotate's numbering: access.log.N → .N+1, …, access.log → access.log.1, and
+            // the server writes on at once into a new access.log.
+            for n in (1..=rotations).rev() {
+                let from = logs.join(format!("access.log.{n}"));
+                std::fs::rename(&from, logs.join(format!("access.log.{}", n + 1))).unwrap();
+            }
+            std::fs::rename(&live, logs.join("access.log.1")).unwrap();
+            rotations += 1;
+            continue; // the next part goes into the new access.log at once
+        }
+        std::thread::sleep(Duration::from_millis(200 + rand::random::<u64>() % 700));
+    }
+    let context = format!("{rotations} rotations");
+    assert_exact_totals(&db.url, &truth, Duration::from_secs(20), &context).await;
+    assert!(terminate(&mut daemon, Duration::from_secs(10)));
+}

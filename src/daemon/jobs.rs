@@ -15,7 +15,7 @@ use crate::checks::client::RetryPolicy;
 use crate::checks::run::CheckSelection;
 use crate::config::{JOB_NAMES, SiteConfig};
 use crate::day::{day_text, now_unix};
-use crate::ingest::{IngestError, IngestOptions, Input};
+use crate::ingest::{IngestError, IngestOptions, Input, OpenedFile};
 use crate::service::{
     self, App, DigestAction, DigestRequest, IngestRequest, NotifyRequest, ServiceError,
 };
@@ -89,7 +89,7 @@ async fn ingest(app: &App) -> Result<StepOutcome, ServiceError> {
             files += paths.len();
             let request = IngestRequest {
                 site: Some(site.name.clone()),
-                inputs: paths.into_iter().map(Input::File).collect(),
+                inputs: paths.into_iter().map(Input::Opened).collect(),
                 options: IngestOptions {
                     format: log.format_choice(),
                     stop: Some(app.shutdown().clone()),
@@ -117,29 +117,90 @@ async fn ingest(app: &App) -> Result<StepOutcome, ServiceError> {
     ))
 }
 
-/// The files a configured path or glob names now, oldest first, so that lines are read in
-/// time order: by modification time, and among equal times (file times are coarse: a line
-/// written just before a rotation and one just after can share one) the rotated name first —
-/// the longer name (`access.log.2.gz`, `access.log.1`, then `access.log`). A pattern that
-/// matches nothing is no error (a log not yet written, or between rotation and recreation); a
-/// directory that cannot be read is.
-fn matching_files(pattern: &str) -> Result<Vec<PathBuf>, ServiceError> {
-    let entries = glob::glob(pattern)
-        .map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path =
-            entry.map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue; // gone since the listing: rotated away
-        };
-        if meta.is_file() {
-            let name_len = path.as_os_str().len();
-            files.push((meta.modified().ok(), std::cmp::Reverse(name_len), path));
+/// The files a configured path or glob names now, opened, oldest first, so that lines are
+/// read in time order: by modification time, and among equal times (file times are coarse:
+/// a line written just before a rotation and one just after can share one) the rotated name
+/// first — the longer name (`access.log.2.gz`, `access.log.1`, then `access.log`).
+///
+/// The files are opened here and read through these handles, and the listing is taken again
+/// after opening: when a rotation renamed a file in between (the names no longer point at the
+/// files opened), everything is listed and opened again. So a rotated file's last lines are
+/// never read after the lines of the file that replaced it. A pattern that matches nothing is
+/// no error (a log not yet written, or between rotation and recreation); a directory that
+/// cannot be read is.
+fn matching_files(pattern: &str) -> Result<Vec<OpenedFile>, ServiceError> {
+    let mut attempts = 0;
+    loop {
+        let opened = open_listed(pattern)?;
+        let again: Vec<(PathBuf, Option<FileIdentity>)> = list(pattern)?
+            .into_iter()
+            .map(|path| {
+                let identity = std::fs::metadata(&path).ok().map(|m| identity(&m));
+                (path, identity)
+            })
+            .collect();
+        let same = again.len() == opened.len()
+            && opened.iter().all(|(file, id)| {
+                again
+                    .iter()
+                    .any(|(path, again_id)| *path == file.path && again_id == &Some(*id))
+            });
+        attempts += 1;
+        if same || attempts >= 5 {
+            return Ok(opened.into_iter().map(|(file, _)| file).collect());
         }
     }
-    files.sort();
-    Ok(files.into_iter().map(|(_, _, path)| path).collect())
+}
+
+/// The paths `pattern` matches (files or not).
+fn list(pattern: &str) -> Result<Vec<PathBuf>, ServiceError> {
+    let entries = glob::glob(pattern)
+        .map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))?;
+    entries
+        .map(|entry| {
+            entry.map_err(|err| ServiceError::Usage(format!("log path {pattern:?}: {err}")))
+        })
+        .collect()
+}
+
+/// Opens the regular files `pattern` matches, oldest first, with their (device, inode).
+fn open_listed(pattern: &str) -> Result<Vec<(OpenedFile, FileIdentity)>, ServiceError> {
+    let mut files = Vec::new();
+    for path in list(pattern)? {
+        let Ok(file) = std::fs::File::open(&path) else {
+            continue; // gone since the listing: rotated away
+        };
+        let Ok(meta) = file.metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let name_len = path.as_os_str().len();
+        let opened = OpenedFile {
+            path,
+            file: std::sync::Arc::new(file),
+        };
+        files.push((
+            meta.modified().ok(),
+            std::cmp::Reverse(name_len),
+            opened,
+            identity(&meta),
+        ));
+    }
+    files.sort_by(|a, b| (a.0, a.1, &a.2.path).cmp(&(b.0, b.1, &b.2.path)));
+    Ok(files
+        .into_iter()
+        .map(|(_, _, file, id)| (file, id))
+        .collect())
+}
+
+/// A file's (device, inode): which file a name points at.
+type FileIdentity = (u64, u64);
+
+fn identity(meta: &std::fs::Metadata) -> FileIdentity {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
 }
 
 async fn check(app: &App, env: &Env) -> Result<StepOutcome, ServiceError> {

@@ -18,8 +18,8 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 
 use super::error::IngestError;
-pub use super::inputs::Input;
 use super::inputs::OpenInput;
+pub use super::inputs::{Input, OpenedFile};
 use super::pipeline::{FormatChoice, IngestSummary, Pipeline};
 use super::reader::{Batch, Reader, SessionIdSupply};
 use crate::config::SiteConfig;

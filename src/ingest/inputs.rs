@@ -26,7 +26,25 @@ const FINGERPRINT_BYTES: usize = 4096;
 pub enum Input {
     Stdin,
     File(PathBuf),
+    /// A file opened before the ingest, read through that handle whatever its name is by
+    /// then (a log listed, opened, then renamed by rotation is still read whole, in order).
+    Opened(OpenedFile),
 }
+
+/// A file opened by the caller, and the path it was opened by (for messages).
+#[derive(Debug, Clone)]
+pub struct OpenedFile {
+    pub path: PathBuf,
+    pub file: std::sync::Arc<File>,
+}
+
+impl PartialEq for OpenedFile {
+    fn eq(&self, other: &OpenedFile) -> bool {
+        self.path == other.path
+    }
+}
+
+impl Eq for OpenedFile {}
 
 impl Input {
     /// `-` is standard input; anything else a file path.
@@ -42,6 +60,7 @@ impl Input {
         match self {
             Input::Stdin => "-".to_string(),
             Input::File(path) => path.display().to_string(),
+            Input::Opened(opened) => opened.path.display().to_string(),
         }
     }
 }
@@ -79,12 +98,15 @@ fn is_gzip(head: &[u8]) -> bool {
 
 impl OpenInput {
     pub(super) fn open(input: Input) -> Result<OpenInput, IngestError> {
-        let path = match &input {
+        let name = input.display();
+        let mut file = match &input {
             Input::Stdin => return OpenInput::stream(input, Box::new(io::stdin())),
-            Input::File(path) => path.clone(),
+            Input::File(path) => File::open(path).map_err(IngestError::io("cannot open", &name))?,
+            Input::Opened(opened) => opened
+                .file
+                .try_clone()
+                .map_err(IngestError::io("cannot open", &name))?,
         };
-        let name = path.display().to_string();
-        let mut file = File::open(&path).map_err(IngestError::io("cannot open", &name))?;
         let metadata = file
             .metadata()
             .map_err(IngestError::io("cannot read", &name))?;

@@ -27,5 +27,5 @@ mod reader;
 pub mod sessionize;
 
 pub use error::IngestError;
-pub use files::{IngestOptions, Input, Progress, ProgressObserver, ingest, lease_name};
+pub use files::{IngestOptions, Input, OpenedFile, Progress, ProgressObserver, ingest, lease_name};
 pub use pipeline::{FormatChoice, IngestSummary, MalformedSample};
