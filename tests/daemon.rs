@@ -269,21 +269,36 @@ async fn failing_jobs_do_not_stop_the_others_and_show_in_status() {
         "the daemon keeps running"
     );
 
-    let status = aivis_ok(dir.path(), &["status"]);
-    let line = |job: &str| {
+    // `aivis status` shows each job's latest run, which may be one under way: look until a
+    // snapshot shows finished runs of both failing jobs.
+    let line = |status: &str, job: &str| {
         status
             .lines()
             .find(|l| l.starts_with(job))
-            .unwrap()
+            .unwrap_or_default()
             .to_string()
     };
-    assert!(line("deliver").contains("error"), "{status}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        let status = aivis_ok(dir.path(), &["status"]);
+        let finished = !line(&status, "check").contains("running")
+            && !line(&status, "deliver").contains("running");
+        if finished || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let deliver = line(&status, "deliver");
+    assert!(deliver.contains("error"), "{status}");
     assert!(
-        line("deliver").contains("environment variable AIVIS_TEST_NO_SUCH_USER is not set"),
+        deliver.contains("environment variable AIVIS_TEST_NO_SUCH_USER is not set"),
         "{status}"
     );
-    assert!(line("check").contains("no answer from dead"), "{status}");
-    assert!(line("ingest").contains(" ok "), "{status}");
+    assert!(
+        line(&status, "check").contains("no answer from dead"),
+        "{status}"
+    );
+    assert!(line(&status, "ingest").contains(" ok "), "{status}");
     assert!(terminate(&mut daemon, Duration::from_secs(15)));
 }
 
@@ -449,27 +464,34 @@ async fn killed_at_random_moments_twenty_times_the_daemon_still_counts_exactly()
     }
 }
 
+/// A daemon in `dir` on `url` whose first ingest run has started, on a generated log of
+/// `sessions` sessions; and that log's ground truth.
+async fn daemon_in_an_ingest(
+    dir: &Path,
+    url: &str,
+    sessions: u64,
+    seed: u64,
+) -> (Daemon, GroundTruth) {
+    write_config(dir, url, EVERY_SECOND);
+    let spec = aivis::demo::generate::TrafficSpec {
+        sessions,
+        ..small_spec(seed)
+    };
+    let (generated, truth) = write_log(dir, "generated.log", &spec);
+    aivis_ok(dir, &["status"]); // the database, migrated
+    std::fs::rename(&generated, dir.join("logs/access.log")).unwrap();
+    let daemon = start(dir);
+    let sql = "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest'";
+    let started = wait_for(url, sql, 1, Duration::from_secs(5)).await;
+    assert_eq!(started, 1, "an ingest run started");
+    (daemon, truth)
+}
+
 #[tokio::test]
 async fn sigterm_during_an_ingest_exits_0_and_leaves_nothing_half_written() {
     for db in TestDb::both().await {
         let dir = tempfile::tempdir().unwrap();
-        write_config(dir.path(), &db.url, EVERY_SECOND);
-        let spec = aivis::demo::generate::TrafficSpec {
-            sessions: 8_000,
-            ..small_spec(41)
-        };
-        let (generated, truth) = write_log(dir.path(), "generated.log", &spec);
-        aivis_ok(dir.path(), &["status"]);
-        std::fs::rename(&generated, dir.path().join("logs/access.log")).unwrap();
-        let mut daemon = start(dir.path());
-        let started = wait_for(
-            &db.url,
-            "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest'",
-            1,
-            Duration::from_secs(5),
-        )
-        .await;
-        assert_eq!(started, 1);
+        let (mut daemon, truth) = daemon_in_an_ingest(dir.path(), &db.url, 8_000, 41).await;
         assert!(
             terminate(&mut daemon, Duration::from_secs(10)),
             "exit 0 ({})",
@@ -542,23 +564,7 @@ async fn retention_deletes_old_visits_in_batches_and_keeps_the_rollups() {
 async fn a_second_signal_exits_at_once_and_nothing_is_half_written() {
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &db.url, EVERY_SECOND);
-    let spec = aivis::demo::generate::TrafficSpec {
-        sessions: 30_000,
-        ..small_spec(43)
-    };
-    let (generated, truth) = write_log(dir.path(), "generated.log", &spec);
-    aivis_ok(dir.path(), &["status"]);
-    std::fs::rename(&generated, dir.path().join("logs/access.log")).unwrap();
-    let mut daemon = start(dir.path());
-    let started = wait_for(
-        &db.url,
-        "SELECT COUNT(*) FROM job_runs WHERE job = 'ingest'",
-        1,
-        Duration::from_secs(5),
-    )
-    .await;
-    assert_eq!(started, 1);
+    let (mut daemon, truth) = daemon_in_an_ingest(dir.path(), &db.url, 30_000, 43).await;
     let pid = daemon.id().to_string();
     for _ in 0..2 {
         std::process::Command::new("kill")
