@@ -232,7 +232,7 @@ async fn deliver_at(app: &App, now: i64) -> DeliveryReport {
 }
 
 async fn outbox_row(app: &App) -> aivis::store::OutboxEntry {
-    app.store().outbox(None, &[], 10).await.unwrap().remove(0)
+    app.store().outbox(None, None, 10).await.unwrap().remove(0)
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compose::RenderedMail;
-use super::render::{RenderError, cap, render};
+use super::render::{Frame, RenderError, cap, render};
 use crate::analysis::{Z_95, percent, percent_with_interval, wilson};
 use crate::report::compare::LandingPage;
 use crate::store::StoredAlert;
@@ -30,10 +30,8 @@ pub struct AlertMailInput<'a> {
 
 #[derive(Debug, Serialize)]
 struct View {
-    title: String,
-    preheader: String,
-    site: String,
-    period: String,
+    #[serde(flatten)]
+    frame: Frame,
     window_words: String,
     alerts: Vec<AlertView>,
     resolved: Vec<ResolvedView>,
@@ -91,16 +89,18 @@ pub fn render_alert_mail(input: &AlertMailInput<'_>) -> Result<RenderedMail, Ren
     let title = subject_words(&alerts, &resolved);
     let window_words = active
         .first()
-        .map(|a| window_label(&a.numbers, "current").to_lowercase())
+        .map(|a| window_label(&numbers(a), "current").to_lowercase())
         .unwrap_or_else(|| "this week".into());
     let view = View {
-        preheader: alerts
-            .first()
-            .map(|a| a.sentence.clone())
-            .unwrap_or_default(),
-        title: title.clone(),
-        site: input.site.to_string(),
-        period: format!("as of {}", input.as_of),
+        frame: Frame {
+            preheader: alerts
+                .first()
+                .map(|a| a.sentence.clone())
+                .unwrap_or_default(),
+            title: title.clone(),
+            site: input.site.to_string(),
+            period: format!("as of {}", input.as_of),
+        },
         window_words,
         alerts,
         resolved,
@@ -164,7 +164,7 @@ fn alert_view(alert: &StoredAlert, brand: &str, site: &str) -> AlertView {
             .iter()
             .filter(|w| numbers[**w].is_object())
             .map(|w| WindowView {
-                label: window_label(&alert.numbers, w),
+                label: window_label(&numbers, w),
                 period: period(&numbers[*w]),
                 figures: figures(&alert.kind, &numbers[*w]),
             })
@@ -229,8 +229,7 @@ fn baseline_words(numbers: &Value) -> String {
     }
 }
 
-fn window_label(numbers_json: &str, which: &str) -> String {
-    let numbers: Value = serde_json::from_str(numbers_json).unwrap_or(Value::Null);
+fn window_label(numbers: &Value, which: &str) -> String {
     let days = numbers[which]["days"].as_i64().unwrap_or(0);
     match (which, days) {
         ("current", 7) => "This week".into(),

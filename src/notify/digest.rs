@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::alert_mail::headline;
 use super::chart::{Band, Line, RateChart, alt_text, render_png};
 use super::compose::{InlineImage, RenderedMail};
-use super::render::{RenderError, render};
+use super::render::{Frame, RenderError, render};
 use crate::analysis::alerts::{CrawlerActivity, EngineAnswers};
 use crate::analysis::compare::{SegmentComparison, SegmentKind, WindowStats};
 use crate::analysis::shift::{Direction, HeldBack, Verdict};
@@ -57,10 +57,8 @@ pub struct RenderedDigest {
 
 #[derive(Debug, Serialize)]
 struct View {
-    title: String,
-    preheader: String,
-    site: String,
-    period: String,
+    #[serde(flatten)]
+    frame: Frame,
     period_words: String,
     previous_words: String,
     traffic: Vec<TrafficRowView>,
@@ -151,9 +149,12 @@ pub fn render_digest(
     }
     let title = headline_of(data, words_before);
     let view = View {
-        preheader: format!("AI against search, brand visibility and AI crawlers, {words_now}."),
-        site: data.site.clone(),
-        period: data.period.label.clone(),
+        frame: Frame {
+            preheader: format!("AI against search, brand visibility and AI crawlers, {words_now}."),
+            site: data.site.clone(),
+            period: data.period.label.clone(),
+            title: title.clone(),
+        },
         period_words: words_now.into(),
         previous_words: words_before.into(),
         traffic: traffic_rows(data),
@@ -207,7 +208,6 @@ pub fn render_digest(
             .map(|a| headline(a, brand))
             .collect(),
         charts: chart_views,
-        title: title.clone(),
     };
     Ok(RenderedDigest {
         mail: RenderedMail {

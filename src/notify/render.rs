@@ -41,6 +41,16 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
+/// What `layout.html` shows around every mail: the title, the hidden preview line, the site
+/// and the period. Views embed it with `#[serde(flatten)]`.
+#[derive(Debug, Serialize)]
+pub struct Frame {
+    pub title: String,
+    pub preheader: String,
+    pub site: String,
+    pub period: String,
+}
+
 /// Renders template `name` with `view`.
 pub fn render(name: &str, view: &impl Serialize) -> Result<String, RenderError> {
     Ok(environment()

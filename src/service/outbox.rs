@@ -47,8 +47,7 @@ pub async fn list_outbox(
     if limit < 1 {
         return Err(ServiceError::Usage("--limit must be at least 1".into()));
     }
-    let statuses: Vec<&str> = status.into_iter().collect();
-    Ok(app.store().outbox(site, &statuses, limit).await?)
+    Ok(app.store().outbox(site, status, limit).await?)
 }
 
 /// Makes message `id` (or every queued and failed message, when None) due now with its

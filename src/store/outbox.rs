@@ -215,12 +215,12 @@ impl Store {
         .await
     }
 
-    /// The stored messages of `site` (all when None), newest first; `statuses` keeps those
-    /// statuses (all when empty); at most `limit`.
+    /// The stored messages of `site` and `status` (all when None), newest first; at most
+    /// `limit`.
     pub async fn outbox(
         &self,
         site: Option<&str>,
-        statuses: &[&str],
+        status: Option<&str>,
         limit: i64,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         doing("reading the outbox", async {
@@ -228,17 +228,16 @@ impl Store {
                 "SELECT id, idempotency_key, site, kind, recipients, subject, status, attempts, \
                  next_attempt_at, last_error, created_at, sent_at, \
                  CAST(LENGTH(message) AS BIGINT) AS size FROM outbox \
-                 WHERE ($1 IS NULL OR site = $1) ORDER BY created_at DESC, id DESC",
+                 WHERE ($1 IS NULL OR site = $1) AND ($2 IS NULL OR status = $2) \
+                 ORDER BY created_at DESC, id DESC LIMIT $3",
             )
             .bind(site)
+            .bind(status)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-            let mut entries = Vec::new();
+            let mut entries = Vec::with_capacity(rows.len());
             for row in &rows {
-                let status: String = row.try_get("status")?;
-                if !statuses.is_empty() && !statuses.contains(&status.as_str()) {
-                    continue;
-                }
                 entries.push(OutboxEntry {
                     id: row.try_get("id")?,
                     key: row.try_get("idempotency_key")?,
@@ -246,7 +245,7 @@ impl Store {
                     kind: row.try_get("kind")?,
                     recipients: parse_recipients(&row.try_get::<String, _>("recipients")?)?,
                     subject: row.try_get("subject")?,
-                    status,
+                    status: row.try_get("status")?,
                     attempts: row.try_get("attempts")?,
                     next_attempt_at: row.try_get("next_attempt_at")?,
                     last_error: row.try_get("last_error")?,
@@ -254,9 +253,6 @@ impl Store {
                     sent_at: row.try_get("sent_at")?,
                     size: row.try_get("size")?,
                 });
-                if entries.len() as i64 >= limit {
-                    break;
-                }
             }
             Ok(entries)
         })

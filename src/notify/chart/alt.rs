@@ -2,6 +2,7 @@
 //! latest and earliest value, and whether weeks are missing.
 
 use super::*;
+use crate::analysis::percent;
 
 pub(super) fn alt_intro(p: &Prepared) -> String {
     let title = p.title.trim_end_matches(['.', ' ']);

@@ -258,10 +258,6 @@ fn truncate(text: &str, max_chars: usize) -> String {
     format!("{}…", kept.trim_end())
 }
 
-fn percent(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
-}
-
 mod alt;
 mod axes;
 mod draw;
