@@ -39,19 +39,11 @@ pub struct DigestInput<'a> {
     pub resolved_alerts: &'a [StoredAlert],
 }
 
-/// Where the HTML finds the charts: `cid:` references in a mail, files beside a preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageLinks {
-    ContentId,
-    /// `<name>.png` next to the HTML file, prefixed with this stem (`digest` → `digest-conversion.png`).
-    Files(String),
-}
-
-/// A rendered digest: the mail, and the chart files a preview writes beside its HTML.
+/// A digest to look at in a browser: the mail's HTML with its charts as files beside it.
 #[derive(Debug, Clone)]
-pub struct RenderedDigest {
-    pub mail: RenderedMail,
-    /// `(file name, PNG)` for [`ImageLinks::Files`].
+pub struct Preview {
+    pub html: String,
+    /// `(file name, PNG)`, named from the stem: `digest` → `digest-conversion.png`.
     pub files: Vec<(String, Vec<u8>)>,
 }
 
@@ -112,40 +104,24 @@ struct ChartView {
     alt: String,
 }
 
-/// Renders the digest with its charts linked as `links` says.
-pub fn render_digest(
-    input: &DigestInput<'_>,
-    links: &ImageLinks,
-) -> Result<RenderedDigest, RenderError> {
+/// Renders the digest, its charts inline by `Content-ID`.
+pub fn render_digest(input: &DigestInput<'_>) -> Result<RenderedMail, RenderError> {
     let data = input.data;
     let brand = input.brand.unwrap_or("your brand");
     let (words_now, words_before) = period_words(data.period.kind);
     let charts = charts(data, brand);
     let mut images = Vec::new();
-    let mut files = Vec::new();
     let mut chart_views = Vec::new();
     for (name, chart) in &charts {
         let Ok(png) = render_png(chart, CHART_SIZE.0, CHART_SIZE.1) else {
             continue;
         };
-        let src = match links {
-            ImageLinks::ContentId => {
-                images.push(InlineImage {
-                    content_id: format!("{name}-chart"),
-                    png,
-                });
-                format!("cid:{name}-chart")
-            }
-            ImageLinks::Files(stem) => {
-                let file = format!("{stem}-{name}.png");
-                files.push((file.clone(), png));
-                file
-            }
-        };
+        let content_id = format!("{name}{CHART_ID_SUFFIX}");
         chart_views.push(ChartView {
-            src,
+            src: format!("cid:{content_id}"),
             alt: alt_text(chart),
         });
+        images.push(InlineImage { content_id, png });
     }
     let title = headline_of(data, words_before);
     let view = View {
@@ -209,15 +185,33 @@ pub fn render_digest(
             .collect(),
         charts: chart_views,
     };
-    Ok(RenderedDigest {
-        mail: RenderedMail {
-            subject: format!("{title} — {}, {}", data.site, data.period.label),
-            text: render("digest.txt", &view)?,
-            html: render("digest.html", &view)?,
-            images,
-        },
-        files,
+    Ok(RenderedMail {
+        subject: format!("{title} — {}, {}", data.site, data.period.label),
+        text: render("digest.txt", &view)?,
+        html: render("digest.html", &view)?,
+        images,
     })
+}
+
+/// What ends a chart's `Content-ID` (`conversion-chart`).
+const CHART_ID_SUFFIX: &str = "-chart";
+
+/// `mail` (a rendered digest) for a browser: each `src="cid:…"` of a chart points at a file
+/// named from `stem` instead. Text in the HTML is escaped, so only the template's own
+/// attributes can match.
+pub fn preview(mail: &RenderedMail, stem: &str) -> Preview {
+    let mut html = mail.html.clone();
+    let mut files = Vec::new();
+    for image in &mail.images {
+        let name = image.content_id.trim_end_matches(CHART_ID_SUFFIX);
+        let file = format!("{stem}-{name}.png");
+        html = html.replace(
+            &format!("src=\"cid:{}\"", image.content_id),
+            &format!("src=\"{file}\""),
+        );
+        files.push((file, image.png.clone()));
+    }
+    Preview { html, files }
 }
 
 fn period_words(kind: &str) -> (&'static str, &'static str) {

@@ -11,7 +11,8 @@ use super::{App, ServiceError, named_or_every_site};
 use crate::analysis::windows::{Span, iso_week, last_full_week};
 use crate::config::DigestPeriod;
 use crate::day::{day_text, now_unix};
-use crate::notify::digest::{DigestInput, ImageLinks, render_digest};
+use crate::notify::compose::RenderedMail;
+use crate::notify::digest::{DigestInput, preview, render_digest};
 use crate::report::compare::CompareParams;
 use crate::report::digest::{DigestData, DigestPeriod as Period, digest_data};
 
@@ -106,17 +107,15 @@ async fn site_digest(
     } else {
         config.digest_to.clone()
     };
-    let mail = render_digest(&input, &ImageLinks::ContentId)?.mail;
-    let message = composed(
-        app,
-        &MailToQueue {
-            key: key.clone(),
-            site,
-            kind: "digest",
-            recipients: &recipients,
-            mail,
-        },
-    )?;
+    let mail = render_digest(&input)?;
+    let to_queue = MailToQueue {
+        key: key.clone(),
+        site,
+        kind: "digest",
+        recipients: &recipients,
+        mail,
+    };
+    let message = composed(app, &to_queue)?;
     let mut outcome = DigestOutcome {
         site: site.to_string(),
         key,
@@ -128,7 +127,7 @@ async fn site_digest(
     };
     match &request.action {
         DigestAction::Preview(path) => {
-            outcome.files = write_preview(path, &input, &message.message)?;
+            outcome.files = write_preview(path, &to_queue.mail, &message.message)?;
         }
         DigestAction::Queue if config.digest_to.is_empty() => {
             outcome.note = Some(format!(
@@ -179,22 +178,21 @@ async fn read_data(app: &App, site: &str, period: Period) -> Result<DigestData, 
 /// Writes `path` (the HTML, charts as files beside it) and `path` with `.eml`; returns them.
 fn write_preview(
     path: &Path,
-    input: &DigestInput<'_>,
+    mail: &RenderedMail,
     message: &str,
 ) -> Result<Vec<PathBuf>, ServiceError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or("digest")
-        .to_string();
-    let rendered = render_digest(input, &ImageLinks::Files(stem))?;
+        .unwrap_or("digest");
+    let rendered = preview(mail, stem);
     let write = |file: &Path, bytes: &[u8]| {
         std::fs::write(file, bytes)
             .map_err(|err| ServiceError::Usage(format!("cannot write {}: {err}", file.display())))
     };
     let mut files = vec![path.to_path_buf()];
-    write(path, rendered.mail.html.as_bytes())?;
+    write(path, rendered.html.as_bytes())?;
     for (name, png) in &rendered.files {
         let file = dir.join(name);
         write(&file, png)?;

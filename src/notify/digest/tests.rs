@@ -80,16 +80,13 @@ fn data(now: [(u64, u64); 2], before: [(u64, u64); 2]) -> DigestData {
     }
 }
 
-fn rendered(data: &DigestData) -> RenderedDigest {
-    render_digest(
-        &DigestInput {
-            data,
-            brand: Some("Acme"),
-            open_alerts: &[],
-            resolved_alerts: &[],
-        },
-        &ImageLinks::ContentId,
-    )
+fn rendered(data: &DigestData) -> RenderedMail {
+    render_digest(&DigestInput {
+        data,
+        brand: Some("Acme"),
+        open_alerts: &[],
+        resolved_alerts: &[],
+    })
     .unwrap()
 }
 
@@ -97,17 +94,17 @@ fn rendered(data: &DigestData) -> RenderedDigest {
 fn a_real_shift_makes_the_subject() {
     let digest = rendered(&data([(1000, 20), (1000, 30)], [(1000, 80), (1000, 30)]));
     assert_eq!(
-        digest.mail.subject,
+        digest.subject,
         "AI visitors converted 75% less than the week before — acme, 2026-W47"
     );
-    assert!(digest.mail.text.contains("conversion rate 2.0% (1.3–3.1%)"));
-    assert!(digest.mail.html.contains("2.0% (1.3–3.1%)"));
+    assert!(digest.text.contains("conversion rate 2.0% (1.3–3.1%)"));
+    assert!(digest.html.contains("2.0% (1.3–3.1%)"));
 }
 
 #[test]
 fn thin_data_is_said_in_words_not_as_a_noisy_percentage() {
     let digest = rendered(&data([(12, 2), (20, 1)], [(9, 0), (25, 1)]));
-    let text = &digest.mail.text;
+    let text = &digest.text;
     assert!(text.contains("too few visits (12)"), "{text}");
     assert!(
         !text.contains("16.7%"),
@@ -123,39 +120,30 @@ fn thin_data_is_said_in_words_not_as_a_noisy_percentage() {
 fn charts_are_inline_images_with_alt_text_and_gaps_for_thin_weeks() {
     let digest = rendered(&data([(1000, 20), (1000, 30)], [(1000, 80), (1000, 30)]));
     let ids: Vec<&str> = digest
-        .mail
         .images
         .iter()
         .map(|i| i.content_id.as_str())
         .collect();
     assert_eq!(ids, ["conversion-chart", "mentions-chart"]);
-    for image in &digest.mail.images {
+    for image in &digest.images {
         assert!(image.png.starts_with(b"\x89PNG\r\n\x1a\n"));
         assert!(
             digest
-                .mail
                 .html
                 .contains(&format!("src=\"cid:{}\"", image.content_id))
         );
     }
     assert!(
         digest
-            .mail
             .html
             .contains("alt=\"Conversion rate per week, 12 weeks")
     );
     assert!(
         digest
-            .mail
             .html
             .contains("Weeks without enough data are left out.")
     );
-    assert!(
-        digest
-            .mail
-            .text
-            .contains("[Chart] Conversion rate per week")
-    );
+    assert!(digest.text.contains("[Chart] Conversion rate per week"));
 }
 
 #[test]
@@ -167,11 +155,11 @@ fn preview_links_charts_as_files() {
         open_alerts: &[],
         resolved_alerts: &[],
     };
-    let digest = render_digest(&input, &ImageLinks::Files("digest".into())).unwrap();
-    assert!(digest.mail.images.is_empty());
+    let digest = preview(&render_digest(&input).unwrap(), "digest");
+    assert!(!digest.html.contains("cid:"));
     let names: Vec<&str> = digest.files.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(names, ["digest-conversion.png", "digest-mentions.png"]);
-    assert!(digest.mail.html.contains("src=\"digest-conversion.png\""));
+    assert!(digest.html.contains("src=\"digest-conversion.png\""));
 }
 
 #[test]
@@ -182,7 +170,7 @@ fn hostile_names_are_escaped_and_capped() {
     data.voices[0].entity = "<b>Acme</b>\u{202E}".into();
     data.cited_domains[0].domain = "evil.test\r\nBcc: x@evil.test".into();
     let digest = rendered(&data);
-    let html = &digest.mail.html;
+    let html = &digest.html;
     assert!(
         !html.contains("<script>") && !html.contains("<img src=x") && !html.contains("<b>Acme")
     );
@@ -192,7 +180,7 @@ fn hostile_names_are_escaped_and_capped() {
         !html.contains("x".repeat(200).as_str()),
         "long paths are capped"
     );
-    assert!(!digest.mail.text.contains("\r\nBcc:"));
+    assert!(!digest.text.contains("\r\nBcc:"));
 }
 
 #[test]
@@ -200,7 +188,6 @@ fn a_crawler_that_stopped_is_named() {
     let digest = rendered(&data([(100, 2), (100, 3)], [(100, 8), (100, 3)]));
     assert!(
         digest
-            .mail
             .text
             .contains("Stopped coming: GPTBot (40 requests before)")
     );
