@@ -15,6 +15,9 @@ Files written:
   utm_sources.tsv  utm_source names (not hosts) -> family, slug
   click_ids.tsv    landing-URL click-id parameters -> paid|organic, family, slug
   bots.tsv         user-agent substrings -> bot|ai|browser, anchor, name, operator, purpose
+  isbot.tsv        isbot's bot pattern fragments (look-around split out)
+The user-agent lists are built by tools/classify_bots.py, which this script runs; it also
+rewrites the README's table of AI agents from tools/data/ai_agents.tsv.
 """
 
 import csv
@@ -24,6 +27,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+import classify_bots
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -36,10 +41,6 @@ GA4 = ("Velir/dbt-ga4 @ 2d7b1f1c5224b6e2f3c6284f416dd5fd3ce94360: seeds/ga4_sour
        "(MIT, Copyright (c) 2022 Adam Ribaudo)")
 UMAMI = ("umami-software/umami @ c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1: src/lib/constants.ts "
          "PAID_AD_PARAMS (MIT)")
-ROBOTS = ("ai-robots-txt/ai.robots.txt @ 738c80df2169027ce0e07c9976fd3f2f57dd8f7b: robots.json "
-          "(MIT, Copyright (c) 2024 ai.robots.txt)")
-CRAWLERS = ("monperrus/crawler-user-agents @ 7c7f9f254f16fcbc7d0fcb60d0a188897c00b050: "
-            "crawler-user-agents.json (MIT, Copyright (c) 2017 Martin Monperrus)")
 ADOBE = ("AdobeDocs/analytics-platform.en @ 0556a1adf6751fedeace9f8e3ad3e9701a04b98f: "
          "help/use-cases/ai-traffic.md (licence not verified; only facts used: host names, "
          "crawler names and purposes)")
@@ -172,77 +173,6 @@ CURATED_CLICK_IDS = {
 }
 # Umami lists "aid", which sites use for article or affiliate ids: too generic to mean paid.
 NOT_CLICK_IDS = {"aid"}
-
-# User-agent substrings of generic automation (HTTP libraries, headless browsers, monitors,
-# link previews). Matched case-insensitively anywhere in the user agent.
-CURATED_BOT_TOKENS = [
-    "bot", "crawl", "spider", "slurp", "scrape", "curl/", "wget/", "python-requests",
-    "python-urllib", "python-httpx", "python/", "aiohttp", "go-http-client", "java/", "okhttp",
-    "libwww-perl", "httpclient", "http_request", "headlesschrome", "headless", "phantomjs",
-    "selenium", "puppeteer", "playwright", "facebookexternalhit", "node-fetch", "undici",
-    "axios/", "guzzlehttp", "postmanruntime", "insomnia/", "httpie/", "preview", "monitor",
-    "uptime", "lighthouse", "pagespeed", "gtmetrix", "validator", "feedfetcher", "fetcher",
-    "archiver", "zgrab", "masscan", "nmap", "nuclei", "sqlmap", "nikto", "probe", "monit/",
-    "prometheus/", "synthetics", "linkchecker", "link checker", "wappalyzer", "imageproxy",
-    "feedparser", "feed parser", "grpc-", "rest-client", "restsharp", "go-resty",
-    "http-kit", "winhttp", "php/",
-]
-
-# Browser tokens containing a bot marker (phone makers, browsers). Matched like bot tokens,
-# but a match means "not a bot here"; the longest match at a position wins, so "cubot" hides
-# the "bot" inside it.
-CURATED_BROWSER_TOKENS = ["cubot", "abbott", "fubotv", "caboto"]
-
-# Crawler-list literals that also match people's browsers, so they are left out: in-app and
-# editor browsers (Viber, Fluid, Facebook's MetaIAB, Yahoo's YLT, VS Code's Code/1., Trae/),
-# an Android build id, and short words found inside browser tokens (Sonic, NING/ in
-# Thunderbird's Lightning/). Checked against isbot's browser fixtures (omrilotan/isbot).
-NOT_BOT_LITERALS = {
-    "viber", "fluid", "metaiab facebook", "ylt chrome", "tsm-turingos", "code/1.",
-    "ap3a.240617.008", "sonic", "ning/", "trae/",
-}
-# Some of those bots are still recognisable by a narrower literal (same columns as literals_of).
-NARROWED_BOT_LITERALS = [("ranksonic", "any"), ("ning/", "start"), ("viber", "start")]
-
-# robots.json tokens that are ordinary words or product names also seen in human traffic
-# (editors' built-in browsers): matching them as substrings would flag real people.
-# Trae is also an editor whose built-in browser sends "Trae/1.x".
-NOT_AI_TOKENS = {"code", "cursor", "operator", "spider", "lcc", "trae"}
-# robots.json tokens too short to be safe substrings: matched with their version slash.
-AI_TOKENS_WITH_SLASH = {"yak", "devin", "useai"}
-# robots.json lists facebookexternalhit on suspicion; it is Meta's link-preview fetcher and is
-# kept as an ordinary bot.
-NOT_AI_AGENTS = {"facebookexternalhit"}
-
-# Purposes of the best-known AI agents, from their operators' documentation as summarised by
-# Adobe's list and robots.json; the other AI agents get theirs from robots.json's free-text
-# "function" (see ai_purpose).
-CURATED_AI_PURPOSES = {
-    "gptbot": "training",
-    "chatgpt-user": "user_fetch",
-    "chatgpt agent": "user_fetch",
-    "oai-searchbot": "search_index",
-    "claudebot": "training",
-    "claude-user": "user_fetch",
-    "claude-searchbot": "search_index",
-    "claude-web": "user_fetch",
-    "anthropic-ai": "training",
-    "perplexitybot": "search_index",
-    "perplexity-user": "user_fetch",
-    "google-extended": "training",
-    "googleother": "training",
-    "applebot": "search_index",
-    "applebot-extended": "training",
-    "amazonbot": "search_index",
-    "duckassistbot": "user_fetch",
-    "youbot": "search_index",
-    "meta-externalagent": "training",
-    "meta-externalfetcher": "user_fetch",
-    "meta-webindexer": "search_index",
-    "bytespider": "training",
-    "mistralai-user": "user_fetch",
-    "ccbot": "training",
-}
 
 # --------------------------------------------------------------------------------------------
 
@@ -485,150 +415,6 @@ def build_click_ids():
     return lines + ["\t".join((name, *rows[name])) for name in sorted(rows)]
 
 
-# ---- bots -----------------------------------------------------------------------------------
-
-
-def literals_of(pattern):
-    """Literal case-insensitive substrings equivalent to a crawler-user-agents regex, each with
-    an anchor (any|start|end); [] when the regex is more than literals, escapes, [xX] classes,
-    one group of alternatives and "match anything" gaps (a gap keeps the longest piece)."""
-    anchor = "any"
-    if pattern.startswith("^"):
-        pattern, anchor = pattern[1:], "start"
-    elif pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern, anchor = pattern[:-1], "end"
-    pattern = pattern.removeprefix("(^| )")
-    # Escaped punctuation becomes private placeholders so that parentheses are unambiguous.
-    escaped = {}
-
-    def hide(match):
-        escaped[chr(0xE000 + len(escaped))] = match.group(1)
-        return chr(0xE000 + len(escaped) - 1)
-
-    pattern = re.sub(r"\\([^a-zA-Z0-9])", hide, pattern)
-    pattern = re.sub(r"\[([a-zA-Z])([a-zA-Z])\]",
-                     lambda m: m.group(1) if m.group(1).lower() == m.group(2).lower() else m.group(0),
-                     pattern)
-    alternatives = expand_alternatives(pattern)
-    if alternatives is None:
-        return []
-    literals = []
-    for text in alternatives:
-        if "[\\s\\S]*" in text:
-            text = max(text.split("[\\s\\S]*"), key=len)
-            anchor = "any"
-        if re.search(r"[\\\[\]()|*+?{}$^]", text):
-            return []
-        for placeholder, char in escaped.items():
-            text = text.replace(placeholder, char)
-        literals.append((text.lower(), anchor))
-    return literals
-
-
-def expand_alternatives(pattern):
-    """`Ahrefs(Bot|SiteAudit)` -> [AhrefsBot, AhrefsSiteAudit]; `a|b` -> [a, b]; one group."""
-    group = re.fullmatch(r"([^()|]*)\(([^()]*)\)([^()|]*)", pattern)
-    if group:
-        head, inner, tail = group.groups()
-        return [head + alt + tail for alt in inner.split("|")]
-    if "(" in pattern or ")" in pattern:
-        return None
-    return pattern.split("|")
-
-
-def clean_operator(text):
-    """`[OpenAI](https://openai.com)` -> OpenAI; `Kagi that fetches ...` -> Kagi; unknown -> -."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text or "").strip()
-    text = re.split(r",| that | who | to | for | \(", text)[0].strip().rstrip(".")
-    if not text or text.lower().startswith(("unclear", "unknown", "anyone")) or "://" in text:
-        return "-"
-    return text.replace("\t", " ")
-
-
-def ai_purpose(token, function):
-    """training | search_index | user_fetch, from the operator's statement when we have one,
-    else robots.json's free-text function ("AI Search Crawlers", "AI Assistants", ...)."""
-    if token in CURATED_AI_PURPOSES:
-        return CURATED_AI_PURPOSES[token]
-    if token.endswith("-user"):
-        return "user_fetch"
-    if "searchbot" in token:
-        return "search_index"
-    function = (function or "").lower()
-    if re.search(r"\bsearch\b", function):
-        return "search_index"
-    if re.search(r"assistant|agent|user|on behalf|answer|prompt", function):
-        return "user_fetch"
-    return "training"
-
-
-def robots_tokens():
-    """AI agents of robots.json: lowercase token -> (name, operator, purpose)."""
-    robots = json.loads((SHARED / "ai-robots-txt" / "robots.json").read_text())
-    agents = {}
-    for name, info in sorted(robots.items(), key=lambda item: item[0].lower()):
-        name = re.sub(r"[/ ]\d+(\.\d+)*$", "", name)  # "iaskspider/2.0" -> "iaskspider"
-        token = name.lower()
-        if token in NOT_AI_TOKENS or token in NOT_AI_AGENTS:
-            continue
-        operator = clean_operator(info.get("operator"))
-        purpose = ai_purpose(token, info.get("function"))
-        if token in AI_TOKENS_WITH_SLASH:
-            token += "/"
-        known = agents.get(token)
-        if known is None or (known[1] == "-" and operator != "-"):
-            agents[token] = (name, operator, purpose)
-    return agents
-
-
-def build_bots():
-    rows = {}  # token -> (kind, anchor, name, operator, purpose)
-    for token, (name, operator, purpose) in robots_tokens().items():
-        rows[token] = ("ai", "any", name, operator, purpose)
-    crawlers = json.loads((SHARED / "crawler-user-agents" / "crawler-user-agents.json").read_text())
-    skipped = []
-    literals = []
-    for entry in crawlers:
-        found = literals_of(entry["pattern"])
-        if not found:
-            skipped.append(entry["pattern"])
-        literals += [(text, anchor) for text, anchor in found
-                     if len(text.strip()) >= 3 and text not in NOT_BOT_LITERALS]
-    for literal, anchor in literals + NARROWED_BOT_LITERALS:
-        known = rows.get(literal)
-        if known is None:
-            rows[literal] = ("bot", anchor, literal, "-", "-")
-        elif known[0] == "bot" and known[1] != anchor:
-            rows[literal] = ("bot", "any", literal, "-", "-")  # listed anchored and not
-    for token in CURATED_BOT_TOKENS:
-        rows.setdefault(token, ("bot", "any", token, "-", "-"))
-    for token in CURATED_BROWSER_TOKENS:
-        rows[token] = ("browser", "any", token, "-", "-")
-    if skipped:
-        print(f"bots.tsv: {len(skipped)} crawler regexes are not literals, left to the generic "
-              f"tokens: {skipped}", file=sys.stderr)
-    check_adobe_agents(rows)
-    lines = header("bot user agents", [ROBOTS, CRAWLERS, ADOBE, CURATED], [
-        "Columns (tab-separated): substring, kind, anchor, name, operator, purpose.",
-        "substring: lowercase; matched ASCII-case-insensitively in the user agent.",
-        "kind: ai (AI crawler or agent) | bot (other automation) | browser (a browser token that",
-        "  contains a bot marker, e.g. the phone maker Cubot; the longest match wins).",
-        "anchor: any | start | end (the substring must begin or end the user agent).",
-        "operator: who runs it, `-` when unknown. purpose (ai only): training | search_index |",
-        "  user_fetch (fetching a page for a user's question right now); `-` otherwise.",
-    ])
-    return lines + ["\t".join((token, *rows[token])) for token in sorted(rows)]
-
-
-def check_adobe_agents(rows):
-    """Every AI user agent of Adobe's list must be recognised (a build-time sanity check)."""
-    adobe = json.loads((SHARED / "adobe-cja-ai-traffic" / "ai-traffic-signatures.json").read_text())
-    for agent in adobe["user_agents"]:
-        ua = agent["ua"].lower()
-        if not any(token in ua for token, row in rows.items() if row[0] != "browser"):
-            raise SystemExit(f"bots.tsv: Adobe's {agent['name']} user agent is not recognised")
-
-
 # ---- main -----------------------------------------------------------------------------------
 
 
@@ -639,7 +425,7 @@ def main():
         "hosts.tsv": host_lines,
         "utm_sources.tsv": build_utm_sources(hosts),
         "click_ids.tsv": build_click_ids(),
-        "bots.tsv": build_bots(),
+        **classify_bots.build(header),
     }
     for name, lines in files.items():
         text = "\n".join(lines) + "\n"
