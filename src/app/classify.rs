@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(answers[1]["error"], "line 2: blank line");
         assert!(answers[2]["error"].as_str().unwrap().starts_with("line 3:"));
         assert_eq!(answers[3]["channel"], "paid_search");
-        assert_eq!(answers[3]["bot"]["name"], "curl/");
+        assert_eq!(answers[3]["bot"]["name"], "curl");
         assert!(answers[4]["error"].is_string());
         assert_eq!(answers[5]["source"], "google");
     }

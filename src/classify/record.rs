@@ -147,7 +147,8 @@ pub struct Answer {
 /// The bot of an [`Answer`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BotAnswer {
-    pub name: &'static str,
+    /// The lists' name of an AI agent, else the bot's product token in the user agent.
+    pub name: Cow<'static, str>,
     pub operator: Option<&'static str>,
     /// `training`, `search_index` or `user_fetch` for AI crawlers and agents; None for
     /// other bots.
@@ -169,7 +170,7 @@ impl Answer {
             None => out.extend_from_slice(b"null"),
             Some(bot) => {
                 out.extend_from_slice(b"{\"name\":");
-                json_string(out, bot.name);
+                json_string(out, &bot.name);
                 out.extend_from_slice(b",\"operator\":");
                 json_optional(out, bot.operator);
                 out.extend_from_slice(b",\"purpose\":");
@@ -202,10 +203,16 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-impl From<BotAgent> for BotAnswer {
-    fn from(agent: BotAgent) -> BotAnswer {
+impl BotAnswer {
+    /// The answer for `agent`, found in `user_agent`.
+    pub fn new(agent: BotAgent, user_agent: &str) -> BotAnswer {
+        let name = if agent.name.is_empty() {
+            Cow::Owned(agent.name_in(user_agent).to_string())
+        } else {
+            Cow::Borrowed(agent.name)
+        };
         BotAnswer {
-            name: agent.name,
+            name,
             operator: agent.operator,
             purpose: agent.purpose.map(|p| p.as_str()),
         }
@@ -233,8 +240,7 @@ impl RequestClassifier {
         let bot = request
             .ua
             .as_deref()
-            .and_then(|ua| self.bots.bot(ua))
-            .map(BotAnswer::from);
+            .and_then(|ua| Some(BotAnswer::new(self.bots.bot(ua)?, ua)));
         Answer {
             channel: c.channel.as_str(),
             source: c.source,
@@ -385,7 +391,10 @@ mod tests {
         let a = answer(r#"{"ua": "curl/8.5.0"}"#);
         assert_eq!(a.bot.map(|b| b.purpose), Some(None));
         let a = answer(r#"{"ua": ""}"#);
-        assert_eq!(a.bot.map(|b| b.name), Some("(no user agent)"));
+        assert_eq!(
+            a.bot.map(|b| b.name.into_owned()).as_deref(),
+            Some("(no user agent)")
+        );
         let a = answer(
             r#"{"ua": "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"}"#,
         );
