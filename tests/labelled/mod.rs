@@ -1,5 +1,7 @@
 //! Shared by the accuracy tests: reading a labelled TSV corpus and reporting its accuracy.
 
+#![allow(dead_code)] // each accuracy test uses part of these
+
 pub fn rows(text: &str) -> Vec<Vec<&str>> {
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
@@ -28,4 +30,3 @@ pub fn report(what: &str, total: usize, misses: &[String]) {
         misses.join("\n")
     );
 }
-
