@@ -1,12 +1,19 @@
 -- AI crawler and agent requests per agent (`aivis report crawlers --by agent`).
--- params: site, from, to, purpose
+-- params: site, from, to, purpose, verification
 -- Any parameter may be NULL (no filter). Days are UTC `YYYY-MM-DD`, both ends inclusive.
 -- purpose: training, search_index or user_fetch. Every request counts, pages or not
 -- (robots.txt, images, 404s); status_4xx and status_5xx are requests the site refused or failed.
+-- verification: verified, spoofed, unverifiable, or not_spoofed (verified and unverifiable).
+-- hits counts every request; verified, spoofed and unverifiable split it: from the published IP
+-- ranges of the agent its user agent names, from outside them (someone else using the name),
+-- or not known (no published ranges for that agent, or no usable client address in the log).
 SELECT agent,
        operator,
        purpose,
        CAST(SUM(hits) AS BIGINT) AS hits,
+       CAST(SUM(CASE WHEN verification = 'verified' THEN hits ELSE 0 END) AS BIGINT) AS verified,
+       CAST(SUM(CASE WHEN verification = 'spoofed' THEN hits ELSE 0 END) AS BIGINT) AS spoofed,
+       CAST(SUM(CASE WHEN verification = 'unverifiable' THEN hits ELSE 0 END) AS BIGINT) AS unverifiable,
        COUNT(DISTINCT path) AS paths,
        COUNT(DISTINCT day) AS days,
        CAST(SUM(status_2xx) AS BIGINT) AS status_2xx,
@@ -18,5 +25,7 @@ WHERE (:site IS NULL OR site = :site)
   AND (:from IS NULL OR day >= :from)
   AND (:to IS NULL OR day <= :to)
   AND (:purpose IS NULL OR purpose = :purpose)
+  AND (:verification IS NULL OR verification = :verification
+       OR (:verification = 'not_spoofed' AND verification <> 'spoofed'))
 GROUP BY agent, operator, purpose
 ORDER BY hits DESC, agent

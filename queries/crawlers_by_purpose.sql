@@ -1,11 +1,18 @@
 -- AI crawler and agent requests per purpose (`aivis report crawlers --by purpose`):
 -- training (collecting training data), search_index (building an AI answer engine's index),
 -- user_fetch (an assistant reading the page to answer someone right now).
--- params: site, from, to, purpose
+-- params: site, from, to, purpose, verification
 -- Any parameter may be NULL (no filter). Days are UTC `YYYY-MM-DD`, both ends inclusive.
+-- verification: verified, spoofed, unverifiable, or not_spoofed (verified and unverifiable).
+-- hits counts every request; verified, spoofed and unverifiable split it: from the published IP
+-- ranges of the agent its user agent names, from outside them (someone else using the name),
+-- or not known (no published ranges for that agent, or no usable client address in the log).
 SELECT purpose,
        COUNT(DISTINCT agent) AS agents,
        CAST(SUM(hits) AS BIGINT) AS hits,
+       CAST(SUM(CASE WHEN verification = 'verified' THEN hits ELSE 0 END) AS BIGINT) AS verified,
+       CAST(SUM(CASE WHEN verification = 'spoofed' THEN hits ELSE 0 END) AS BIGINT) AS spoofed,
+       CAST(SUM(CASE WHEN verification = 'unverifiable' THEN hits ELSE 0 END) AS BIGINT) AS unverifiable,
        COUNT(DISTINCT path) AS paths,
        CAST(SUM(status_2xx) AS BIGINT) AS status_2xx,
        CAST(SUM(status_3xx) AS BIGINT) AS status_3xx,
@@ -16,5 +23,7 @@ WHERE (:site IS NULL OR site = :site)
   AND (:from IS NULL OR day >= :from)
   AND (:to IS NULL OR day <= :to)
   AND (:purpose IS NULL OR purpose = :purpose)
+  AND (:verification IS NULL OR verification = :verification
+       OR (:verification = 'not_spoofed' AND verification <> 'spoofed'))
 GROUP BY purpose
 ORDER BY hits DESC, purpose

@@ -7,6 +7,8 @@
 //! - [`classify`] (pure): referrer, landing URL and user agent → channel, source, term, bot.
 //! - [`ingest`]: log parsers, the sessionizer and its set-aside filter, AI crawler tallies (pure);
 //!   file, gzip and stream reading, fingerprints, checkpoints, batches.
+//! - [`crawler_ranges`] (pure): the AI crawlers' published IP ranges (shipped copies, or the
+//!   database's after `aivis crawler-ranges update`) and the verdict on one request's address.
 //! - [`checks`]: prompt checks against AI engines; engine adapters, mention extraction (pure).
 //! - [`analysis`] (pure): rates and Wilson intervals, tests, shift detection, alert rules.
 //! - [`store`]: the one storage seam; all SQL and drivers, SQLite and PostgreSQL behind one API,
@@ -31,6 +33,7 @@ pub mod checks;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod crawler_ranges;
 pub mod daemon;
 pub mod day;
 pub mod demo;

@@ -7,6 +7,7 @@
 mod alerts;
 mod checks;
 mod classify;
+mod crawler_ranges;
 mod demo;
 mod digest;
 mod outbox;
@@ -166,6 +167,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             forget(settings, &args).await
         }
         Command::Demo(args) => demo::run(&args).await,
+        Command::CrawlerRanges(command) => {
+            let settings = config::load(cli.config.as_deref(), &env)?;
+            crawler_ranges::run(settings, command).await
+        }
     }
 }
 

@@ -2,19 +2,22 @@
 //! and the value enums of the flags (`app` maps them to the library's types, which know
 //! nothing of clap). The top-level commands are here; the flags of the command groups are in
 //! `report`, `prompts` (with check and rescore), `alerts`, `email` (digest and outbox) and
-//! `daemon` (run and status), re-exported from here.
+//! `daemon` (run and status), `crawler_ranges` (the AI crawlers' published IP ranges),
+//! re-exported from here.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod alerts;
+mod crawler_ranges;
 mod daemon;
 mod email;
 mod prompts;
 mod report;
 
 pub use alerts::*;
+pub use crawler_ranges::*;
 pub use daemon::*;
 pub use email::*;
 pub use prompts::*;
@@ -167,6 +170,24 @@ latest hit) cannot be forgotten: the next ingest would split their visits.")]
     Forget(ForgetArgs),
     /// Run the whole pipeline on generated sample traffic and print the results
     Demo(DemoArgs),
+    /// Update or list the AI crawlers' published IP ranges (verified or spoofed crawlers)
+    #[command(
+        subcommand,
+        long_about = "\
+Update or list the IP ranges AI operators publish for their crawlers.
+
+Every AI crawler or agent request an ingest counts gets a verification: verified (its client \
+address is in the published ranges of the agent its user agent names), spoofed (that agent's \
+operator publishes ranges and the address is outside them: someone else using the name) or \
+unverifiable (no published ranges for the agent, or the log has no usable client address: \
+`-`, a host name, a private or loopback address of a proxy). `aivis report crawlers` splits \
+the requests by it; the digest and the alerts leave spoofed requests out of the agents' \
+figures and count them on their own.
+
+aivis ships a dated copy of each list; `update` stores fresher ones, `list` shows which are in \
+use."
+    )]
+    CrawlerRanges(CrawlerRangesCommand),
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,10 @@
 //! (`/robots.txt`, a 404, an image), with its status class: which pages AI reads, which it
 //! is refused, and which `user_fetch` reads happen on behalf of someone right now.
 //!
+//! Each request is counted with its [`Verification`]: whether its client address is in the
+//! published ranges of the agent its user agent names (`crate::crawler_ranges`), so requests
+//! that only claim to be `GPTBot` are counted apart from GPTBot's own.
+//!
 //! Paths come from whoever sends the request, so the rollup could grow with every random path
 //! anyone asks for with `GPTBot` in their user agent: [`PathBudget`] keeps at most
 //! [`MAX_PATHS_PER_AGENT_DAY`] distinct paths per site, day and agent, and counts the rest
@@ -11,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::classify::{AiPurpose, BotAgent};
+use crate::crawler_ranges::Verification;
 
 /// One rollup row's key (the site is the batch's).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,6 +26,8 @@ pub struct CrawlerKey {
     pub agent: &'static str,
     /// The request path without query or fragment.
     pub path: String,
+    /// Whether the request came from the agent's published ranges.
+    pub verification: Verification,
 }
 
 /// The counts of one rollup row, with the agent's operator and purpose.
@@ -43,8 +50,15 @@ pub struct CrawlerTally {
 
 impl CrawlerTally {
     /// Counts one request of `agent` (an AI agent: its purpose is set, else nothing is
-    /// counted) for `path` on `day` with response `status`.
-    pub fn record(&mut self, agent: BotAgent, day: String, path: String, status: u16) {
+    /// counted) for `path` on `day` with response `status` and its `verification`.
+    pub fn record(
+        &mut self,
+        agent: BotAgent,
+        day: String,
+        path: String,
+        status: u16,
+        verification: Verification,
+    ) {
         let Some(purpose) = agent.purpose else {
             return;
         };
@@ -52,6 +66,7 @@ impl CrawlerTally {
             day,
             agent: agent.name,
             path,
+            verification,
         };
         let counts = self.rows.entry(key).or_insert(CrawlerCounts {
             operator: agent.operator,
@@ -182,6 +197,8 @@ mod tests {
     use super::*;
     use crate::classify::bot;
 
+    const V: Verification = Verification::Verified;
+
     #[test]
     fn ai_requests_are_counted_by_day_agent_path_and_status_class() {
         let gptbot =
@@ -190,10 +207,10 @@ mod tests {
             bot("Mozilla/5.0; compatible; ChatGPT-User/1.0; +https://openai.com/bot").unwrap();
         let mut tally = CrawlerTally::default();
         for status in [200, 304, 404, 503, 200, 101] {
-            tally.record(gptbot, "2026-11-02".into(), "/pricing".into(), status);
+            tally.record(gptbot, "2026-11-02".into(), "/pricing".into(), status, V);
         }
-        tally.record(user, "2026-11-02".into(), "/pricing".into(), 200);
-        tally.record(gptbot, "2026-11-03".into(), "/pricing".into(), 200);
+        tally.record(user, "2026-11-02".into(), "/pricing".into(), 200, V);
+        tally.record(gptbot, "2026-11-03".into(), "/pricing".into(), 200, V);
         let rows = tally.take();
         assert_eq!(rows.len(), 3);
         let (key, counts) = &rows[1];
@@ -220,8 +237,35 @@ mod tests {
         let ahrefs =
             bot("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)").unwrap();
         let mut tally = CrawlerTally::default();
-        tally.record(ahrefs, "2026-11-02".into(), "/".into(), 200);
+        tally.record(ahrefs, "2026-11-02".into(), "/".into(), 200, V);
         assert!(tally.take().is_empty());
+    }
+
+    #[test]
+    fn spoofed_requests_are_counted_apart_and_share_the_path_budget() {
+        let gptbot = bot("GPTBot/1.2").unwrap();
+        let mut tally = CrawlerTally::default();
+        let day = || "2026-11-02".to_string();
+        tally.record(gptbot, day(), "/a".into(), 200, Verification::Verified);
+        tally.record(gptbot, day(), "/a".into(), 403, Verification::Spoofed);
+        tally.record(gptbot, day(), "/a".into(), 200, Verification::Spoofed);
+        tally.record(gptbot, day(), "/b".into(), 200, Verification::Spoofed);
+        let mut budget = PathBudget::with_cap(1);
+        let (rows, folded) = budget.fold(tally.take());
+        let listed: Vec<(&str, Verification, i64, i64)> = rows
+            .iter()
+            .map(|(k, c)| (k.path.as_str(), k.verification, c.hits, c.status_4xx))
+            .collect();
+        // One path per day and agent whatever the verdict: /b goes to (other), still spoofed.
+        assert_eq!(
+            listed,
+            [
+                ("(other)", Verification::Spoofed, 1, 0),
+                ("/a", Verification::Verified, 1, 0),
+                ("/a", Verification::Spoofed, 2, 1),
+            ]
+        );
+        assert_eq!(folded, 1);
     }
 
     #[test]
@@ -236,9 +280,9 @@ mod tests {
         );
         let mut tally = CrawlerTally::default();
         for path in ["/a", "/b", "/c", "/d", "/e", "/a", "/d"] {
-            tally.record(gptbot, "2026-11-02".into(), path.into(), 200);
+            tally.record(gptbot, "2026-11-02".into(), path.into(), 200, V);
         }
-        tally.record(user, "2026-11-02".into(), "/z".into(), 404);
+        tally.record(user, "2026-11-02".into(), "/z".into(), 404, V);
         let (rows, folded) = budget.fold(tally.take());
         let listed: Vec<(&str, &str, i64)> = rows
             .iter()
@@ -257,8 +301,8 @@ mod tests {
         );
         assert_eq!(folded, 3);
         // The next batch: a known path stays, a new one folds.
-        tally.record(gptbot, "2026-11-02".into(), "/c".into(), 200);
-        tally.record(gptbot, "2026-11-02".into(), "/f".into(), 500);
+        tally.record(gptbot, "2026-11-02".into(), "/c".into(), 200, V);
+        tally.record(gptbot, "2026-11-02".into(), "/f".into(), 500, V);
         let (rows, folded) = budget.fold(tally.take());
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].0.path, OTHER_PATH);

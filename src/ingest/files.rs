@@ -23,6 +23,7 @@ pub use super::inputs::{Input, OpenedFile};
 use super::pipeline::{FormatChoice, IngestSummary, Pipeline};
 use super::reader::{Batch, Reader, SessionIdSupply};
 use crate::config::SiteConfig;
+use crate::crawler_ranges::CrawlerRanges;
 use crate::store::{BatchWriter, Lease, Store, StoreError};
 
 type Result<T> = std::result::Result<T, IngestError>;
@@ -111,6 +112,25 @@ pub const DEFAULT_MAX_HELD_SESSIONS: usize = 50_000;
 /// Log lines may be slightly out of order; sessions this close to the end are re-read too.
 const RESUME_SLACK_SECONDS: i64 = 300;
 
+/// The AI crawler ranges to check requests against: the shipped copies, each replaced by the
+/// list `aivis crawler-ranges update` stored, if any. A stored list that no longer parses is
+/// skipped with a warning (its shipped copy is used).
+async fn crawler_ranges(store: &Store) -> Result<Arc<CrawlerRanges>> {
+    let stored = store
+        .crawler_range_lists()
+        .await
+        .map_err(IngestError::store("reading the stored crawler ranges"))?;
+    if stored.is_empty() {
+        return Ok(CrawlerRanges::snapshot());
+    }
+    let (ranges, problems) =
+        CrawlerRanges::with_stored(stored.iter().map(|l| l.to_stored_list()).collect());
+    for problem in problems {
+        tracing::warn!("{problem}");
+    }
+    Ok(Arc::new(ranges))
+}
+
 /// The lease an ingest of `site` holds.
 pub fn lease_name(site: &str) -> String {
     format!("ingest:{site}")
@@ -179,6 +199,7 @@ async fn ingest_holding(
         options.salt_retention_days,
         latest,
     )?;
+    pipeline.set_crawler_ranges(crawler_ranges(store).await?);
     if let Some(latest) = latest {
         let timeout = i64::from(site.session_timeout_minutes) * 60;
         let since = latest - timeout - RESUME_SLACK_SECONDS;

@@ -1,5 +1,7 @@
 //! The per-line steps of ingest, free of I/O: parse, drop what is not a pageview (counting why),
 //! compute the visitor key, classify new sessions, match goals, and keep the summary counts.
+//! AI crawler and agent requests are tallied with the verdict on their client address against
+//! the agent's published ranges (`crate::crawler_ranges`, handed in by the caller).
 //!
 //! Day salts: the site's stored salts are handed in at the start; a day seen for the first time
 //! gets a fresh random salt here, which is written in the same transaction as the first
@@ -24,6 +26,7 @@ use super::sessionize::{
 };
 use crate::classify::{BotAgent, BotCache, Classifier, cap, is_asset};
 use crate::config::{CompiledGoals, SiteConfig};
+use crate::crawler_ranges::CrawlerRanges;
 use crate::day::{day_number, day_text, parse_day};
 use crate::store::StoredSession;
 
@@ -136,6 +139,8 @@ pub struct Pipeline {
     latest_ts: Option<i64>,
     bots: BotCache,
     crawlers: CrawlerTally,
+    /// The AI crawlers' published ranges each AI request is checked against.
+    crawler_ranges: std::sync::Arc<CrawlerRanges>,
     pub summary: IngestSummary,
 }
 
@@ -179,11 +184,17 @@ impl Pipeline {
             latest_ts: latest_stored,
             bots: BotCache::default(),
             crawlers: CrawlerTally::default(),
+            crawler_ranges: CrawlerRanges::snapshot(),
             summary: IngestSummary {
                 site: site.name.clone(),
                 ..IngestSummary::default()
             },
         })
+    }
+
+    /// Checks AI crawler requests against these ranges (by default the shipped copies).
+    pub fn set_crawler_ranges(&mut self, ranges: std::sync::Arc<CrawlerRanges>) {
+        self.crawler_ranges = ranges;
     }
 
     /// Reserved session ids left.
@@ -347,8 +358,9 @@ impl Pipeline {
         let bot = self.bot_of(&hit);
         if let Some(agent) = bot.filter(|agent| agent.purpose.is_some()) {
             let path = landing_path(&hit.target);
+            let verification = self.crawler_ranges.verify(agent.name, &hit.ip);
             self.crawlers
-                .record(agent, day_text(hit_ts), path, hit.status);
+                .record(agent, day_text(hit_ts), path, hit.status, verification);
         }
         if let Some(reason) = not_a_pageview(&hit, bot.is_some()) {
             self.skip(reason);

@@ -171,7 +171,14 @@ pub fn render_digest(input: &DigestInput<'_>) -> Result<RenderedMail, RenderErro
                 mark: d.owner_role.as_deref() == Some("brand"),
             })
             .collect(),
-        crawlers: crawlers_by_purpose(&data.crawlers_now, &data.crawlers_before),
+        crawlers: crawlers_by_purpose(
+            &data.crawlers_now,
+            &data.crawlers_before,
+            (
+                data.spoofed_crawler_requests_now,
+                data.spoofed_crawler_requests_before,
+            ),
+        ),
         crawlers_stopped: stopped(&data.crawlers_now, &data.crawlers_before),
         open_alerts: input
             .open_alerts
@@ -396,8 +403,14 @@ fn visibility_note(data: &DigestData, brand: &str) -> String {
     String::new()
 }
 
-fn crawlers_by_purpose(now: &[CrawlerActivity], before: &[CrawlerActivity]) -> Vec<CountRow> {
-    ["training", "search_index", "user_fetch"]
+/// Requests per purpose (spoofed ones are in no agent's activity), and the spoofed requests on
+/// a line of their own when there were any, now or before.
+fn crawlers_by_purpose(
+    now: &[CrawlerActivity],
+    before: &[CrawlerActivity],
+    (spoofed_now, spoofed_before): (u64, u64),
+) -> Vec<CountRow> {
+    let mut rows: Vec<CountRow> = ["training", "search_index", "user_fetch"]
         .iter()
         .map(|purpose| {
             let hits = |list: &[CrawlerActivity]| -> u64 {
@@ -413,7 +426,16 @@ fn crawlers_by_purpose(now: &[CrawlerActivity], before: &[CrawlerActivity]) -> V
                 mark: false,
             }
         })
-        .collect()
+        .collect();
+    if spoofed_now > 0 || spoofed_before > 0 {
+        rows.push(CountRow {
+            name: "spoofed (outside the agents' published IP ranges)".into(),
+            now: format!("{spoofed_now} requests"),
+            before: format!("{spoofed_before} before"),
+            mark: false,
+        });
+    }
+    rows
 }
 
 /// Agents that came before and not at all now.

@@ -189,7 +189,9 @@ pub async fn prompt_leaders(
 }
 
 /// The AI crawlers and agents of `site` in `span` (the library query `crawlers_by_agent`): their
-/// requests, refused or failed requests (4xx and 5xx) and days, one row per agent.
+/// requests, refused or failed requests (4xx and 5xx) and days, one row per agent. Requests
+/// shown to be spoofed (from outside the agent's published ranges) are not the agent's and
+/// are left out; [`spoofed_crawler_requests`] counts them.
 pub async fn crawler_activity(
     store: &Store,
     site: &str,
@@ -198,7 +200,8 @@ pub async fn crawler_activity(
     if span.days == 0 {
         return Ok(Vec::new());
     }
-    let params = site_span(site, span);
+    let mut params = site_span(site, span);
+    params.insert("verification".into(), "not_spoofed".into());
     let table = run_named(store, "crawlers_by_agent", &params).await?;
     let at = |name: &str| column(&table, name, "crawlers_by_agent");
     let (agent, operator, purpose) = (at("agent")?, at("operator")?, at("purpose")?);
@@ -224,6 +227,27 @@ pub async fn crawler_activity(
         entry.days = entry.days.max(count(row, days));
     }
     Ok(out.into_values().collect())
+}
+
+/// The requests of `site` in `span` that named an AI agent from outside its published IP
+/// ranges (the library query `crawlers_by_purpose`, verification `spoofed`).
+pub async fn spoofed_crawler_requests(
+    store: &Store,
+    site: &str,
+    span: &Span,
+) -> Result<u64, ReportError> {
+    if span.days == 0 {
+        return Ok(0);
+    }
+    let mut params = site_span(site, span);
+    params.insert("verification".into(), "spoofed".into());
+    let table = run_named(store, "crawlers_by_purpose", &params).await?;
+    let hits = column(&table, "hits", "crawlers_by_purpose")?;
+    Ok(table
+        .rows
+        .iter()
+        .map(|row| row[hits].as_i64().unwrap_or(0).max(0) as u64)
+        .sum())
 }
 
 /// A landing page AI assistants sent visitors to, with their visits and conversions.

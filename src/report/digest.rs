@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::compare::{
     CompareParams, LandingPage, ai_landing_pages, column, compare, crawler_activity,
-    engine_answers_in, site_span,
+    engine_answers_in, site_span, spoofed_crawler_requests,
 };
 use super::{ReportError, run_named};
 use crate::analysis::alerts::{CrawlerActivity, EngineAnswers};
@@ -80,8 +80,12 @@ pub struct DigestData {
     pub prompts_lost: Vec<PromptChange>,
     pub voices: Vec<Voice>,
     pub cited_domains: Vec<CitedDomain>,
+    /// Spoofed requests are not in an agent's activity: they are counted on their own.
     pub crawlers_now: Vec<CrawlerActivity>,
     pub crawlers_before: Vec<CrawlerActivity>,
+    /// Requests that named an AI agent from outside its published IP ranges.
+    pub spoofed_crawler_requests_now: u64,
+    pub spoofed_crawler_requests_before: u64,
     /// Oldest first, the last one the period's week.
     pub weeks: Vec<WeekNumbers>,
 }
@@ -110,6 +114,8 @@ pub async fn digest_data(
         cited_domains: cited_domains(store, site, current, 6).await?,
         crawlers_now: crawler_activity(store, site, current).await?,
         crawlers_before: crawler_activity(store, site, previous).await?,
+        spoofed_crawler_requests_now: spoofed_crawler_requests(store, site, current).await?,
+        spoofed_crawler_requests_before: spoofed_crawler_requests(store, site, previous).await?,
         weeks: weeks(store, site, current.to).await?,
         comparison,
         period,

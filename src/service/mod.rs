@@ -10,10 +10,12 @@
 //! [`list_alerts`] in `alerts`; [`deliver_outbox`], [`list_outbox`], [`retry_outbox`] and
 //! [`queue_mail`] in `outbox`; [`digest`] (preview or queue a site's digest) in `digest`;
 //! [`list_prompts`], [`add_prompt`], [`remove_prompt`], [`import_prompts`] and [`rescore`] in
-//! `prompts`.
+//! `prompts`; [`update_crawler_ranges`] and [`crawler_ranges_in_use`] (the AI crawlers'
+//! published IP ranges) in `crawler_ranges`.
 
 mod alerts;
 mod compare;
+mod crawler_ranges;
 mod digest;
 mod outbox;
 mod prompts;
@@ -26,6 +28,10 @@ pub use alerts::{
     notify_alerts,
 };
 pub use compare::{CompareRequest, compare};
+pub use crawler_ranges::{
+    FETCH_TIMEOUT, ListInUseRow, ListUpdate, MAX_LIST_BYTES, crawler_ranges_in_use,
+    update_crawler_ranges,
+};
 pub use digest::{DigestAction, DigestOutcome, DigestRequest, digest};
 pub use outbox::{
     MailToQueue, OUTBOX_STATUSES, deliver_outbox, list_outbox, queue_mail, retry_outbox,

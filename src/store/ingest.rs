@@ -413,7 +413,8 @@ impl Store {
         .await
     }
 
-    /// The paths stored in the AI crawler rollup for one site, day and agent.
+    /// The paths stored in the AI crawler rollup for one site, day and agent (each once,
+    /// whatever the verification of its rows).
     pub async fn crawler_paths(
         &self,
         site: &str,
@@ -422,7 +423,8 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         super::doing("reading stored crawler paths", async {
             let rows = sqlx::query(
-                "SELECT path FROM daily_crawlers WHERE site = $1 AND day = $2 AND agent = $3",
+                "SELECT DISTINCT path FROM daily_crawlers \
+                 WHERE site = $1 AND day = $2 AND agent = $3",
             )
             .bind(site)
             .bind(day)

@@ -16,6 +16,8 @@
 //! assigned by the database: conversion ids on insert, session ids reserved in blocks before
 //! use (`reserve_session_ids`), so batches need no `RETURNING` round trips and writers of
 //! different sites never collide. Named leases (`leases`) keep two ingests of one site apart.
+//! The AI crawler range lists fetched by `aivis crawler-ranges update` are kept in
+//! `crawler_ranges`.
 //!
 //! Queries from the library and from analysts (`aivis query`, the reports) go through
 //! `Store::run_read_only` (see `query`), which refuses writes and the secret table
@@ -32,6 +34,7 @@
 mod alerts;
 mod batch;
 mod checks;
+mod crawler_ranges;
 mod ingest;
 mod job_runs;
 mod leases;
@@ -46,6 +49,7 @@ mod write_tx;
 pub use alerts::{AlertFields, AlertWrite, StoredAlert};
 pub use batch::{BatchWriter, Committed};
 pub use checks::{Added, NewAnswer, PromptRow, StoredAnswer};
+pub use crawler_ranges::StoredRangeList;
 pub use ingest::{Checkpoint, Forgotten, StoredSession};
 pub use job_runs::{JobRun, JobRunEnd, JobStatus};
 pub use leases::{Lease, LeaseHolder, host_name};

@@ -69,6 +69,8 @@ fn data(now: [(u64, u64); 2], before: [(u64, u64); 2]) -> DigestData {
             errors: 0,
             days: 7,
         }],
+        spoofed_crawler_requests_now: 0,
+        spoofed_crawler_requests_before: 0,
         weeks: (0..12)
             .map(|i| WeekNumbers {
                 label: format!("2026-W{:02}", 36 + i),
@@ -190,5 +192,21 @@ fn a_crawler_that_stopped_is_named() {
         digest
             .text
             .contains("Stopped coming: GPTBot (40 requests before)")
+    );
+}
+
+#[test]
+fn spoofed_crawler_requests_get_a_line_of_their_own() {
+    let plain = rendered(&data([(100, 2), (100, 3)], [(100, 8), (100, 3)]));
+    assert!(!plain.text.contains("spoofed"), "{}", plain.text);
+    let mut spoofed = data([(100, 2), (100, 3)], [(100, 8), (100, 3)]);
+    spoofed.spoofed_crawler_requests_now = 17;
+    let digest = rendered(&spoofed);
+    assert!(
+        digest
+            .text
+            .contains("spoofed (outside the agents' published IP ranges): 17 requests (0 before)"),
+        "{}",
+        digest.text
     );
 }

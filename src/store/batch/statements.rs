@@ -92,9 +92,9 @@ const DAILY_GOALS: Insert = Insert {
 };
 
 const DAILY_CRAWLERS: Insert = Insert {
-    head: "INSERT INTO daily_crawlers (site, day, agent, operator, purpose, path, hits, \
-           status_2xx, status_3xx, status_4xx, status_5xx)",
-    tail: "ON CONFLICT (site, day, agent, path) DO UPDATE SET \
+    head: "INSERT INTO daily_crawlers (site, day, agent, operator, purpose, path, verification, \
+           hits, status_2xx, status_3xx, status_4xx, status_5xx)",
+    tail: "ON CONFLICT (site, day, agent, path, verification) DO UPDATE SET \
            hits = daily_crawlers.hits + excluded.hits, \
            status_2xx = daily_crawlers.status_2xx + excluded.status_2xx, \
            status_3xx = daily_crawlers.status_3xx + excluded.status_3xx, \
@@ -215,7 +215,7 @@ fn goal_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 6]> {
 }
 
 /// The crawler rollup increments (already in key order).
-fn crawler_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 11]> {
+fn crawler_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 12]> {
     changes
         .crawlers
         .iter()
@@ -227,6 +227,7 @@ fn crawler_rows<'a>(site: &'a str, changes: &'a Changes) -> Vec<[Cell<'a>; 11]> 
                 counts.operator.map_or(Cell::Null, Cell::Text),
                 Cell::Text(counts.purpose.as_str()),
                 Cell::Text(&key.path),
+                Cell::Text(key.verification.as_str()),
                 Cell::Int(counts.hits),
                 Cell::Int(counts.status_2xx),
                 Cell::Int(counts.status_3xx),
@@ -339,7 +340,7 @@ pub(super) struct BatchRows<'a> {
     conversions: Vec<[Cell<'a>; 7]>,
     traffic: Vec<[Cell<'a>; 7]>,
     goals: Vec<[Cell<'a>; 6]>,
-    crawlers: Vec<[Cell<'a>; 11]>,
+    crawlers: Vec<[Cell<'a>; 12]>,
     replaced_checkpoint: Option<[Cell<'a>; 2]>,
     checkpoint: [Cell<'a>; 9],
 }

@@ -61,8 +61,20 @@ fn sample_changes() -> Changes {
     let mut crawlers = crate::ingest::crawlers::CrawlerTally::default();
     let user = crate::classify::bot("ChatGPT-User/1.0").unwrap();
     let training = crate::classify::bot("GPTBot/1.2").unwrap();
-    for (agent, status) in [(user, 200), (user, 404), (training, 200), (training, 301)] {
-        crawlers.record(agent, key.day.clone(), "/pricing".into(), status);
+    use crate::crawler_ranges::Verification::{Spoofed, Verified};
+    for (agent, status, verification) in [
+        (user, 200, Verified),
+        (user, 404, Verified),
+        (training, 200, Verified),
+        (training, 301, Spoofed),
+    ] {
+        crawlers.record(
+            agent,
+            key.day.clone(),
+            "/pricing".into(),
+            status,
+            verification,
+        );
     }
     changes.crawlers = crawlers.take();
     changes
@@ -94,8 +106,8 @@ async fn dump(store: &Store) -> Vec<String> {
         "SELECT site, file_id, path, byte_offset, lines, head_len, device, inode \
          FROM ingest_checkpoints",
         "SELECT site, day, salt FROM day_salts",
-        "SELECT site, day, agent, operator, purpose, path, hits, status_2xx, status_3xx, \
-         status_4xx, status_5xx FROM daily_crawlers ORDER BY agent",
+        "SELECT site, day, agent, operator, purpose, path, verification, hits, status_2xx, \
+         status_3xx, status_4xx, status_5xx FROM daily_crawlers ORDER BY agent, verification",
     ];
     let mut out = Vec::new();
     for sql in queries {
