@@ -455,9 +455,10 @@ impl Traffic {
         lines: u64,
         events: &mut Vec<Event>,
     ) {
+        let (first, count) = bot.hosts;
         let client = Client::Network {
             prefix: bot.network,
-            host: self.rng.between(2, 254) as u8,
+            host: first + (self.rng.between(2, 254) - 2) as u8 % count,
         };
         let mut second = self.rng.between(0, SECONDS_PER_DAY as u32 - 1);
         // An assistant fetching for a user reads the page it was asked about.

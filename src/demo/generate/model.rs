@@ -309,23 +309,26 @@ impl SessionPlan {
 pub(super) struct Bot {
     pub(super) agent: &'static str,
     pub(super) network: &'static str,
+    /// The first host number and how many there are (an operator's published range is often
+    /// smaller than a /24: the verified crawlers' addresses stay inside it).
+    pub(super) hosts: (u8, u8),
     pub(super) weight: u32,
     pub(super) ai: Option<(&'static str, &'static str)>,
 }
 
 #[rustfmt::skip]
 pub(super) const BOTS: &[Bot] = &[
-    Bot { agent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", network: "66.249.66", weight: 24, ai: None },
-    Bot { agent: "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", network: "157.55.39", weight: 12, ai: None },
-    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)", network: "20.171.207", weight: 12, ai: Some(("GPTBot", "training")) },
-    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot", network: "23.98.142", weight: 8, ai: Some(("ChatGPT-User", "user_fetch")) },
-    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot", network: "40.84.180", weight: 6, ai: Some(("OAI-SearchBot", "search_index")) },
-    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)", network: "160.79.104", weight: 10, ai: Some(("ClaudeBot", "training")) },
-    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)", network: "44.221.181", weight: 8, ai: Some(("PerplexityBot", "search_index")) },
-    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Perplexity-User/1.0; +https://perplexity.ai/perplexity-user)", network: "44.221.182", weight: 6, ai: Some(("Perplexity-User", "user_fetch")) },
-    Bot { agent: "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", network: "54.36.148", weight: 10, ai: None },
-    Bot { agent: "curl/8.5.0", network: "198.51.100", weight: 4, ai: None },
-    Bot { agent: "python-requests/2.32.3", network: "203.0.113", weight: 6, ai: None },
+    Bot { agent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", network: "66.249.66", hosts: (2, 253), weight: 24, ai: None },
+    Bot { agent: "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", network: "157.55.39", hosts: (2, 253), weight: 12, ai: None },
+    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)", network: "20.171.207", hosts: (2, 253), weight: 12, ai: Some(("GPTBot", "training")) },
+    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot", network: "104.210.139", hosts: (193, 14), weight: 8, ai: Some(("ChatGPT-User", "user_fetch")) },
+    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot", network: "104.210.140", hosts: (129, 14), weight: 6, ai: Some(("OAI-SearchBot", "search_index")) },
+    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)", network: "160.79.104", hosts: (2, 253), weight: 10, ai: Some(("ClaudeBot", "training")) },
+    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)", network: "18.97.9", hosts: (97, 6), weight: 8, ai: Some(("PerplexityBot", "search_index")) },
+    Bot { agent: "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Perplexity-User/1.0; +https://perplexity.ai/perplexity-user)", network: "18.97.43", hosts: (81, 6), weight: 6, ai: Some(("Perplexity-User", "user_fetch")) },
+    Bot { agent: "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", network: "54.36.148", hosts: (2, 253), weight: 10, ai: None },
+    Bot { agent: "curl/8.5.0", network: "198.51.100", hosts: (2, 253), weight: 4, ai: None },
+    Bot { agent: "python-requests/2.32.3", network: "203.0.113", hosts: (2, 253), weight: 6, ai: None },
 ];
 
 /// What bots fetch besides pages: (target, status).
