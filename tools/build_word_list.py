@@ -49,7 +49,7 @@ def main() -> None:
     header = [
         "# Ordinary lowercase English words: a brand name that is one of them (lowercased) is",
         "# matched with care (see src/checks/mentions/words.rs).",
-        f"# Source: SCOWL (Spell Checker Oriented Word Lists), size 50, American spelling, as",
+        "# Source: SCOWL (Spell Checker Oriented Word Lists), size 50, American spelling, as",
         f"# packaged by Debian: wamerican {version}, /usr/share/dict/american-english.",
         "# Kept: lowercase ASCII letters only, at least 2 letters; sorted by byte order.",
         "# Licence: SCOWL's permissive licence (Copyright 2000-2011 by Kevin Atkinson and the",
