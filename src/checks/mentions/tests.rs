@@ -695,11 +695,7 @@ fn auto_counts_own_domains_and_links_in_any_case() {
         assert_eq!(count(text, &e), expected, "{text}");
     }
     // The link counts where the markdown link opens.
-    let m = mention(
-        "Read [the guide](https://notion.so/guide)",
-        &[e.clone()],
-        "Notion",
-    );
+    let m = mention("Read [the guide](https://notion.so/guide)", &[e], "Notion");
     assert_eq!(m.first_offset, Some(5));
     // Links count only in auto, and only for an entity with an ordinary-word name.
     assert_eq!(count("https://notion.so/x", &notion(MatchMode::AnyCase)), 0);
