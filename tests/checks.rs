@@ -199,6 +199,7 @@ async fn prompts_checks_reports_and_rescore_on_both_backends() {
             name: "GA4".into(),
             aliases: vec!["Google Analytics 4".into()],
             domains: vec!["analytics.google.com".into()],
+            ..EntityConfig::default()
         });
         assert_eq!(
             rescore(&store, &later, None).await.unwrap(),

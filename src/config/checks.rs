@@ -1,5 +1,7 @@
 //! The prompt-check settings: each site's brand and competitors (`[sites.brand]`,
-//! `[[sites.competitors]]`) and the AI engines to ask (`[[engines]]`), with their validation.
+//! `[[sites.competitors]]`, with the match rules for names that are ordinary words: `match`,
+//! `not_before`, `not_after`, `exclude`) and the AI engines to ask (`[[engines]]`), with their
+//! validation.
 //! API keys are never in the file: an engine names the environment variable that holds its
 //! key, read only when a check runs.
 
@@ -8,10 +10,11 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::checks::engines::{EngineKind, EngineSpec, html};
-use crate::checks::mentions::{Entity, Role};
+use crate::checks::mentions::{Entity, MatchMode, MatchRules, Role};
 
-/// A brand or competitor: its name, other names it goes by, and its web domains.
-#[derive(Debug, Clone, Deserialize)]
+/// A brand or competitor: its name, other names it goes by, its web domains, and how names
+/// that are ordinary words are told apart from the word.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityConfig {
     pub name: String,
@@ -19,6 +22,18 @@ pub struct EntityConfig {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub domains: Vec<String>,
+    /// `auto` (the default), `exact_case` or `any_case` (checked when the config is loaded).
+    #[serde(default, rename = "match")]
+    pub match_mode: Option<String>,
+    /// Words that, right before a name, make it not a mention ("every Monday").
+    #[serde(default)]
+    pub not_before: Vec<String>,
+    /// Words that, right after a name, make it not a mention ("Apple pie").
+    #[serde(default)]
+    pub not_after: Vec<String>,
+    /// Phrases a name inside of is not a mention ("square meter").
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// One AI engine (or search page) to ask the tracked prompts.
@@ -89,12 +104,27 @@ fn default_max_tokens() -> u32 {
 }
 
 impl EntityConfig {
+    /// The match mode (`auto` when unset or, before validation, misspelt).
+    pub fn mode(&self) -> MatchMode {
+        self.match_mode
+            .as_deref()
+            .and_then(MatchMode::parse)
+            .unwrap_or_default()
+    }
+
+    /// The entity as extraction tracks it.
     pub fn entity(&self, role: Role) -> Entity {
         Entity {
             name: self.name.trim().to_string(),
             aliases: self.aliases.clone(),
             domains: self.domains.clone(),
             role,
+            rules: MatchRules {
+                mode: self.mode(),
+                not_before: self.not_before.clone(),
+                not_after: self.not_after.clone(),
+                exclude: self.exclude.clone(),
+            },
         }
     }
 }
@@ -292,6 +322,59 @@ pub fn validate_entities(
             .find(|d| d.trim().is_empty() || d.contains(char::is_whitespace))
         {
             return Err((format!("{key}.domains"), format!("{bad:?} is not a domain")));
+        }
+        validate_match_rules(entity)
+            .map_err(|(field, message)| (format!("{key}.{field}"), message))?;
+    }
+    Ok(())
+}
+
+/// Most entries in one of `not_before`, `not_after`, `exclude`.
+pub const MAX_MATCH_RULE_ENTRIES: usize = 200;
+/// Longest entry, in bytes.
+const MAX_MATCH_RULE_LEN: usize = 200;
+
+/// Checks `match`, `not_before`, `not_after` and `exclude`; the error is (field, message).
+fn validate_match_rules(entity: &EntityConfig) -> Result<(), (&'static str, String)> {
+    if let Some(mode) = &entity.match_mode
+        && MatchMode::parse(mode).is_none()
+    {
+        let known: Vec<&str> = MatchMode::ALL.iter().map(|m| m.as_str()).collect();
+        return Err((
+            "match",
+            format!(
+                "{mode:?} is not {} or {}",
+                known[..known.len() - 1].join(", "),
+                known[known.len() - 1]
+            ),
+        ));
+    }
+    for (field, entries) in [
+        ("not_before", &entity.not_before),
+        ("not_after", &entity.not_after),
+        ("exclude", &entity.exclude),
+    ] {
+        if entries.len() > MAX_MATCH_RULE_ENTRIES {
+            return Err((field, format!("at most {MAX_MATCH_RULE_ENTRIES} entries")));
+        }
+        for entry in entries {
+            if entry.trim().is_empty() {
+                return Err((field, "must not hold empty strings".into()));
+            }
+            if entry.len() > MAX_MATCH_RULE_LEN {
+                return Err((
+                    field,
+                    format!("{entry:?} is longer than {MAX_MATCH_RULE_LEN} bytes"),
+                ));
+            }
+            if field != "exclude" && !entry.trim().chars().all(char::is_alphanumeric) {
+                return Err((
+                    field,
+                    format!(
+                        "{entry:?} is not one word (letters and digits; use exclude for phrases)"
+                    ),
+                ));
+            }
         }
     }
     Ok(())

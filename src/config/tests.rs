@@ -1,6 +1,6 @@
 //! Config tests: parsing, validation naming the key, environment overrides, size limit.
 use super::*;
-use crate::checks::mentions::Role;
+use crate::checks::mentions::{MatchMode, Role};
 use crate::config::{DigestPeriod, TlsMode, TransportKind};
 
 fn parse_str(text: &str) -> Result<Settings, ConfigError> {
@@ -409,4 +409,81 @@ fn log_sources_and_retention_are_checked_naming_the_key() {
         .contains("sites[0].logs[0].path")
     );
     assert!(error("retention_days = 1\n").contains("retention_days: must be between"));
+}
+
+#[test]
+fn entity_match_rules_are_read_and_applied() {
+    let settings = parse_str(
+        "[[sites]]\nname = \"a\"\n\
+         [sites.brand]\nname = \"Notion\"\ndomains = [\"notion.so\"]\n\
+         [[sites.competitors]]\nname = \"Monday\"\nnot_before = [\"every\", \"on\"]\n\
+         [[sites.competitors]]\nname = \"Apple\"\nmatch = \"any_case\"\nnot_after = [\"pie\"]\nexclude = [\"big apple\"]\n\
+         [[sites.competitors]]\nname = \"Zoom\"\nmatch = \"exact_case\"\n",
+    )
+    .unwrap();
+    let entities = settings.sites[0].entities();
+    let modes: Vec<MatchMode> = entities.iter().map(|e| e.rules.mode).collect();
+    assert_eq!(
+        modes,
+        [
+            MatchMode::Auto,
+            MatchMode::Auto,
+            MatchMode::AnyCase,
+            MatchMode::ExactCase
+        ]
+    );
+    assert_eq!(entities[1].rules.not_before, ["every", "on"]);
+    assert_eq!(entities[2].rules.not_after, ["pie"]);
+    assert_eq!(entities[2].rules.exclude, ["big apple"]);
+    let matcher = crate::checks::mentions::Matcher::new(entities);
+    let out = matcher.extract(
+        "The notion of Notion: every Monday, apple pie, the big apple, apple, zoom, Zoom",
+        &[],
+    );
+    let counts: Vec<u32> = out.mentions.iter().map(|m| m.count).collect();
+    assert_eq!(counts, [1, 0, 1, 1]);
+}
+
+#[test]
+fn bad_entity_match_rules_name_the_key() {
+    let error = |entity: &str| {
+        parse_str(&format!(
+            "[[sites]]\nname = \"a\"\n[sites.brand]\nname = \"Acme\"\n[[sites.competitors]]\nname = \"Notion\"\n{entity}"
+        ))
+        .unwrap_err()
+        .to_string()
+    };
+    let err = error("match = \"fuzzy\"\n");
+    assert!(
+        err.contains(
+            "sites[0].competitors[0].match: \"fuzzy\" is not auto, exact_case or any_case"
+        ),
+        "{err}"
+    );
+    let err = error("match = \"\"\n");
+    assert!(err.contains("competitors[0].match"), "{err}");
+    let err = error("not_before = [\"every\", \"\"]\n");
+    assert!(
+        err.contains("sites[0].competitors[0].not_before") && err.contains("empty"),
+        "{err}"
+    );
+    let err = error("not_after = [\"apple pie\"]\n");
+    assert!(
+        err.contains("competitors[0].not_after") && err.contains("use exclude for phrases"),
+        "{err}"
+    );
+    let err = error("exclude = [\" \"]\n");
+    assert!(err.contains("competitors[0].exclude"), "{err}");
+    let long = "x".repeat(201);
+    let err = error(&format!("exclude = [\"{long}\"]\n"));
+    assert!(err.contains("competitors[0].exclude"), "{err}");
+    // Unknown keys are still refused, with their line.
+    let err = error("not_befor = [\"every\"]\n");
+    assert!(err.contains("not_befor") && err.contains("line 7"), "{err}");
+    let err = parse_str(
+        "[[sites]]\nname = \"a\"\n[sites.brand]\nname = \"Acme\"\nmatch = \"ANY_CASE\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sites[0].brand.match"), "{err}");
 }

@@ -104,6 +104,7 @@ pub fn demo_site() -> SiteConfig {
             name: "Acme".into(),
             aliases: vec!["Acme Analytics".into()],
             domains: generate::SITE_HOSTS.iter().map(|h| h.to_string()).collect(),
+            ..EntityConfig::default()
         }),
         competitors: ["Globex", "Initech", "Umbrella"]
             .iter()
@@ -111,6 +112,7 @@ pub fn demo_site() -> SiteConfig {
                 name: name.to_string(),
                 aliases: Vec::new(),
                 domains: vec![format!("{}.test", name.to_lowercase())],
+                ..EntityConfig::default()
             })
             .collect(),
         alerts: crate::config::AlertsConfig::default(),

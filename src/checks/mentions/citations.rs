@@ -13,11 +13,12 @@ pub(super) const MAX_CITATIONS: usize = 200;
 /// Longest URL (in bytes) kept as a citation.
 pub(super) const MAX_URL_LEN: usize = 2048;
 
-/// A configured domain and the entity owning it (name and role).
+/// A configured domain and the entity owning it (name and role, index among the entities).
 #[derive(Debug, Clone)]
 pub(super) struct OwnedDomain {
-    domain: String,
+    pub(super) domain: String,
     owner: (String, Role),
+    pub(super) index: usize,
 }
 
 /// Normalises a configured domain: lowercase host, no scheme, path, port or leading `www.`.
@@ -40,7 +41,8 @@ pub(super) fn normalise_domain(raw: &str) -> Option<String> {
 pub(super) fn owned_domains(entities: &[Entity]) -> Vec<OwnedDomain> {
     entities
         .iter()
-        .flat_map(|entity| {
+        .enumerate()
+        .flat_map(|(index, entity)| {
             entity
                 .domains
                 .iter()
@@ -48,6 +50,7 @@ pub(super) fn owned_domains(entities: &[Entity]) -> Vec<OwnedDomain> {
                 .map(move |domain| OwnedDomain {
                     domain,
                     owner: (entity.name.clone(), entity.role),
+                    index,
                 })
         })
         .collect()
@@ -61,19 +64,25 @@ pub(super) fn host_in_domain(host: &str, domain: &str) -> bool {
             .is_some_and(|prefix| prefix.ends_with('.'))
 }
 
-/// The entity owning `host`; the most specific (longest) configured domain wins.
-pub(super) fn owner_of(host: &str, owned: &[OwnedDomain]) -> Option<(String, Role)> {
+/// The configured domain `host` falls under; the most specific (longest) one wins.
+pub(super) fn owning_domain<'a>(host: &str, owned: &'a [OwnedDomain]) -> Option<&'a OwnedDomain> {
     let mut best: Option<&OwnedDomain> = None;
     for candidate in owned.iter().filter(|o| host_in_domain(host, &o.domain)) {
         if best.is_none_or(|b| candidate.domain.len() > b.domain.len()) {
             best = Some(candidate);
         }
     }
-    best.map(|o| o.owner.clone())
+    best
 }
 
-/// Builds a citation for a valid http(s) URL with a host; `None` otherwise.
-pub(super) fn make_citation(url: &str, origin: Origin, owned: &[OwnedDomain]) -> Option<Citation> {
+/// The entity owning `host`; the most specific (longest) configured domain wins.
+pub(super) fn owner_of(host: &str, owned: &[OwnedDomain]) -> Option<(String, Role)> {
+    owning_domain(host, owned).map(|o| o.owner.clone())
+}
+
+/// The parsed URL and its lowercase host without a trailing dot, for a valid http(s) URL
+/// with a host of at most [`MAX_URL_LEN`] bytes; `None` otherwise.
+pub(super) fn parse_http_url(url: &str) -> Option<(Url, String)> {
     if url.is_empty() || url.len() > MAX_URL_LEN {
         return None;
     }
@@ -85,9 +94,12 @@ pub(super) fn make_citation(url: &str, origin: Origin, owned: &[OwnedDomain]) ->
         .host_str()?
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    if host.is_empty() {
-        return None;
-    }
+    (!host.is_empty()).then_some((parsed, host))
+}
+
+/// Builds a citation for a valid http(s) URL with a host; `None` otherwise.
+pub(super) fn make_citation(url: &str, origin: Origin, owned: &[OwnedDomain]) -> Option<Citation> {
+    let (parsed, host) = parse_http_url(url)?;
     let domain = match parsed.host() {
         Some(Host::Domain(_)) => psl::domain_str(&host).unwrap_or(&host).to_owned(),
         _ => host.clone(),

@@ -1,12 +1,16 @@
 //! Name matching: case folding with whitespace collapsed, word boundaries that survive
-//! markdown and possessives, longest non-overlapping matches outside URLs, and the rank of
-//! each entity by first appearance.
+//! markdown and possessives, longest non-overlapping matches outside URLs that the entity's
+//! rules accept (`rules`, `links`), and the rank of each entity by first appearance.
 
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use super::citations::{OwnedDomain, owned_domains};
+use super::links::{DomainFinder, in_own_domain, link_mentions};
 use super::lists::{list_items, position_at};
+use super::rules::{CaseRule, Covered, EntityRules, Excludes, ruled_out_by_context};
+use super::words::Calendar;
 use super::{Entity, Mention};
 
 /// Most underscores skipped when checking a word boundary (markdown `_x_` / `__x__`).
@@ -24,10 +28,10 @@ pub(super) fn fold_char(c: char) -> char {
 
 /// The answer text case-folded with every whitespace run collapsed to one space.
 pub(super) struct Folded {
-    text: String,
+    pub(super) text: String,
     /// `map[i]` = byte offset in the original text of the char at folded byte `i`;
     /// `map[text.len()]` = original length.
-    map: Vec<usize>,
+    pub(super) map: Vec<usize>,
 }
 
 pub(super) fn fold_text(text: &str) -> Folded {
@@ -97,63 +101,138 @@ pub(super) fn inside_url(urls: &[Range<usize>], span: &Range<usize>) -> bool {
     urls.get(idx).is_some_and(|u| u.start < span.end)
 }
 
-/// Distinct folded patterns and the index of the entity each belongs to (first wins).
-fn build_patterns(entities: &[Entity]) -> (Vec<String>, Vec<usize>) {
+/// What one compiled pattern stands for: its entity, how it must be written, and whether it
+/// is a day or month name the calendar rules apply to.
+#[derive(Debug, Clone)]
+struct Pattern {
+    owner: usize,
+    case: CaseRule,
+    calendar: Option<Calendar>,
+}
+
+/// Distinct folded patterns and what each stands for. Names of one entity that fold alike
+/// share a pattern (accepted when either name's case rule accepts); across entities the first
+/// wins.
+fn build_patterns(entities: &[Entity], rules: &[EntityRules]) -> (Vec<String>, Vec<Pattern>) {
     let mut patterns: Vec<String> = Vec::new();
-    let mut owners = Vec::new();
+    let mut info: Vec<Pattern> = Vec::new();
     for (idx, entity) in entities.iter().enumerate() {
         for name in std::iter::once(&entity.name).chain(&entity.aliases) {
             let folded = fold_pattern(name);
-            if !folded.is_empty() && !patterns.contains(&folded) {
-                patterns.push(folded);
-                owners.push(idx);
+            if folded.is_empty() {
+                continue;
+            }
+            let case = CaseRule::for_name(name, entity.rules.mode);
+            match patterns.iter().position(|p| *p == folded) {
+                Some(at) => {
+                    if let Some(existing) = info.get_mut(at).filter(|p| p.owner == idx) {
+                        existing.case.merge(case);
+                    }
+                }
+                None => {
+                    patterns.push(folded);
+                    info.push(Pattern {
+                        owner: idx,
+                        case,
+                        calendar: rules.get(idx).and_then(|r| r.calendar_of(name)),
+                    });
+                }
             }
         }
     }
-    (patterns, owners)
+    (patterns, info)
 }
 
-/// The entities' names and aliases compiled into one automaton, with the entity index each
-/// pattern belongs to. None when no name has a visible character.
+/// The entities' names and aliases compiled into one automaton, with what each pattern stands
+/// for, each entity's rules and exclude phrases. No automaton when no name has a visible
+/// character.
 #[derive(Debug, Clone)]
 pub(super) struct Names {
     automaton: Option<AhoCorasick>,
-    owners: Vec<usize>,
+    patterns: Vec<Pattern>,
+    rules: Vec<EntityRules>,
+    excludes: Excludes,
+    written_domains: DomainFinder,
 }
 
 impl Names {
     pub(super) fn new(entities: &[Entity]) -> Names {
-        let (patterns, owners) = build_patterns(entities);
-        let automaton = if patterns.is_empty() {
+        let rules: Vec<EntityRules> = entities.iter().map(EntityRules::new).collect();
+        let (folded, patterns) = build_patterns(entities, &rules);
+        let automaton = if folded.is_empty() {
             None
         } else {
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .build(&patterns)
+                .build(&folded)
                 .ok()
         };
-        Names { automaton, owners }
+        let links: Vec<bool> = rules.iter().map(|r| r.links).collect();
+        Names {
+            automaton,
+            patterns,
+            rules,
+            excludes: Excludes::new(entities),
+            written_domains: DomainFinder::new(&owned_domains(entities), &links),
+        }
+    }
+
+    /// Whether the entity's rules accept the occurrence at `span` of `pattern`: written as
+    /// its case rule asks, outside the entity's exclude phrases and not ruled out by the words
+    /// around it; or part of one of the entity's own domains (in any case when the entity's
+    /// links count).
+    fn accepts(
+        &self,
+        text: &str,
+        span: &Range<usize>,
+        pattern: &Pattern,
+        excluded: &[Covered],
+        domains: &[OwnedDomain],
+    ) -> bool {
+        let Some(rules) = self.rules.get(pattern.owner) else {
+            return false;
+        };
+        let case_ok = text
+            .get(span.clone())
+            .is_some_and(|o| pattern.case.accepts(o));
+        if case_ok
+            && !excluded.get(pattern.owner).is_some_and(|c| c.covers(span))
+            && !ruled_out_by_context(text, span, rules, pattern.calendar)
+        {
+            return true;
+        }
+        (case_ok || rules.links) && in_own_domain(text, span, pattern.owner, domains)
+    }
+
+    /// Per entity, whether links to its domains count as mentions.
+    fn links(&self) -> Vec<bool> {
+        self.rules.iter().map(|r| r.links).collect()
     }
 }
 
 /// Accepted matches as (original byte span, entity index), leftmost first, longest
-/// at a position, never overlapping, never inside a URL, always on word boundaries.
+/// at a position, never overlapping, never inside a URL, always on word boundaries, each
+/// accepted by its entity's rules.
 pub(super) fn match_names(
     text: &str,
     urls: &[Range<usize>],
     names: &Names,
+    domains: &[OwnedDomain],
 ) -> Vec<(Range<usize>, usize)> {
     let Some(ac) = &names.automaton else {
         return Vec::new();
     };
     let folded = fold_text(text);
+    let excluded = names.excludes.find(text, &folded, names.rules.len());
     let mut candidates: Vec<(Range<usize>, usize)> = ac
         .find_overlapping_iter(&folded.text)
         .filter_map(|m| {
             let span = *folded.map.get(m.start())?..*folded.map.get(m.end())?;
-            let owner = *names.owners.get(m.pattern().as_usize())?;
-            let ok = has_word_boundaries(text, &span) && !inside_url(urls, &span);
-            ok.then_some((span, owner))
+            let pattern = names.patterns.get(m.pattern().as_usize())?;
+            let ok = has_word_boundaries(text, &span)
+                && !inside_url(urls, &span)
+                && names.accepts(text, &span, pattern, &excluded, domains);
+            ok.then_some((span, pattern.owner))
         })
         .collect();
     candidates.sort_by(|a, b| (a.0.start, b.0.end, a.1).cmp(&(b.0.start, a.0.end, b.1)));
@@ -168,19 +247,31 @@ pub(super) fn match_names(
     accepted
 }
 
-/// One mention per entity (in `entities` order); `names` is compiled from `entities`.
+/// One mention per entity (in `entities` order); `names` and `domains` are compiled from
+/// `entities`.
 pub(super) fn find_mentions(
     text: &str,
     urls: &[Range<usize>],
     entities: &[Entity],
     names: &Names,
+    domains: &[OwnedDomain],
 ) -> Vec<Mention> {
     let mut counts = vec![0u32; entities.len()];
     let mut firsts: Vec<Option<usize>> = vec![None; entities.len()];
-    for (span, owner) in match_names(text, urls, names) {
+    let mut found = match_names(text, urls, names, domains);
+    let written = names.written_domains.find(text, urls);
+    let bare: Vec<(Range<usize>, usize)> = written
+        .into_iter()
+        .filter(|(span, owner)| !overlaps_owner(&found, span, *owner))
+        .collect();
+    found.extend(bare);
+    found.sort_by_key(|(span, _)| span.start);
+    let links = link_mentions(text, urls, domains, &names.links(), &found);
+    let at = found.iter().map(|(span, owner)| (span.start, *owner));
+    for (offset, owner) in at.chain(links) {
         if let (Some(count), Some(first)) = (counts.get_mut(owner), firsts.get_mut(owner)) {
             *count = count.saturating_add(1);
-            first.get_or_insert(span.start);
+            *first = Some(first.map_or(offset, |f| f.min(offset)));
         }
     }
     let items = list_items(text);
@@ -200,6 +291,17 @@ pub(super) fn find_mentions(
             }
         })
         .collect()
+}
+
+/// True when one of `matched` (sorted, disjoint) of entity `owner` overlaps `span`.
+fn overlaps_owner(matched: &[(Range<usize>, usize)], span: &Range<usize>, owner: usize) -> bool {
+    let from = matched.partition_point(|(s, _)| s.end <= span.start);
+    matched
+        .get(from..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|(s, _)| s.start < span.end)
+        .any(|(_, o)| *o == owner)
 }
 
 pub(super) fn char_offset(text: &str, byte: usize) -> u32 {
