@@ -177,7 +177,7 @@ impl<'a> Referrer<'a> {
         };
         engine.term_params().find_map(|param| match param {
             TermParam::Query(name) => {
-                param_term(fragment, name, &decode).or_else(|| param_term(query, name, &decode))
+                param_term(fragment, name, decode).or_else(|| param_term(query, name, decode))
             }
             TermParam::Path(pattern) => {
                 let rule = SOURCES.path_rule(pattern)?;
@@ -199,7 +199,7 @@ impl<'a> Referrer<'a> {
                 let inner = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
                 let (_, inner_query) = inner.split_once('?')?;
                 engine.term_params().find_map(|param| match param {
-                    TermParam::Query(name) => param_term(inner_query, name, &decode),
+                    TermParam::Query(name) => param_term(inner_query, name, decode),
                     _ => None,
                 })
             }
@@ -744,11 +744,11 @@ mod tests {
                 if let Some(referrer) = Referrer::parse(&raw) {
                     let known = crate::classify::sources::SOURCES
                         .by_host(&referrer.host, &referrer.path);
-                    if let Some(engine) = known {
-                        if let Some(term) = referrer.search_term(&engine) {
-                            prop_assert!(!term.is_empty() && term.len() <= MAX_TERM_BYTES);
-                            prop_assert!(!term.chars().any(char::is_control), "{term:?}");
-                        }
+                    if let Some(engine) = known
+                        && let Some(term) = referrer.search_term(&engine)
+                    {
+                        prop_assert!(!term.is_empty() && term.len() <= MAX_TERM_BYTES);
+                        prop_assert!(!term.chars().any(char::is_control), "{term:?}");
                     }
                 }
             }
