@@ -72,21 +72,37 @@ CURATED_REFERRAL_HOSTS = [
     "classroom.google.com", "cloud.google.com", "developers.google.com", "docs.google.com",
     "drive.google.com", "groups.google.com", "meet.google.com", "myaccount.google.com",
     "sites.google.com", "support.google.com",
+    # Google Reader (closed 2013) lived under google.com/reader: a feed reader, not a search.
+    "google.com/reader", "google.{}/reader",
 ]
 
-# Webmail hosts and mail apps: no list has an email category with hosts. Android referrers
+# Webmail hosts, webmail link redirectors and mail apps: no public list has an email category
+# with hosts. Each entry is a host name as the provider publishes or serves it (its webmail
+# address, or the redirector its web mail sends clicked links through). Android referrers
 # (android-app://<package>/) are looked up by their package name.
+# Pattern forms beyond plain hosts (see the hosts.tsv header): `name.{}` (any public suffix),
+# `prefix*.domain` (a label starting with prefix, right under domain) and `label.*` (any host
+# whose first label is `label`, below a registrable domain).
 CURATED_EMAIL_HOSTS = {
+    # Google: Gmail's web client (and the closed Inbox), the Gmail app.
     "mail.google.com": "gmail",
     "inbox.google.com": "gmail",
     "com.google.android.gm": "gmail",
+    # Microsoft: Outlook on the web (consumer and Microsoft 365), the older Hotmail/Outlook.com
+    # hosts (<server>.mail.live.com), the Outlook app, and Defender Safe Links, which rewrites
+    # links in Microsoft 365 mail through <region>.safelinks.protection.outlook.com.
     "outlook.live.com": "outlook",
     "outlook.office.com": "outlook",
     "outlook.office365.com": "outlook",
     "outlook.cloud.microsoft": "outlook",
+    "mail.live.com": "outlook",
+    "safelinks.protection.outlook.com": "outlook",
     "com.microsoft.office.outlook": "outlook",
+    # Yahoo: Yahoo Mail (mail.yahoo.com and its regional <server>.mail.yahoo.com hosts, the
+    # older mail.yahoo.<tld>), the mail apps' hosts under mail.yahoo.net, the Android app.
     "mail.yahoo.com": "yahoo-mail",
-    "mail.yahoo.co.jp": "yahoo-mail",
+    "mail.yahoo.{}": "yahoo-mail",
+    "*.mail.yahoo.net": "yahoo-mail",
     "com.yahoo.mobile.client.android.mail": "yahoo-mail",
     "mail.aol.com": "aol-mail",
     "mail.proton.me": "proton-mail",
@@ -94,14 +110,67 @@ CURATED_EMAIL_HOSTS = {
     "ch.protonmail.android": "proton-mail",
     "mail.zoho.com": "zoho-mail",
     "mail.zoho.eu": "zoho-mail",
+    "mail.zoho.in": "zoho-mail",
     "mail.yandex.ru": "yandex-mail",
     "mail.yandex.com": "yandex-mail",
+    "mail.yandex.com.tr": "yandex-mail",
     "e.mail.ru": "mail-ru",
+    "mail.rambler.ru": "rambler-mail",
     "email.seznam.cz": "seznam-email",
-    "webmail.gmx.net": "gmx",
-    "navigator.gmx.net": "gmx",
     "app.fastmail.com": "fastmail",
     "www.icloud.com/mail": "icloud-mail",
+    "app.tuta.com": "tuta",
+    "mail.tutanota.com": "tuta",
+    # United Internet (GMX, WEB.DE, 1&1, mail.com): the web mailers (webmail., navigator.,
+    # lightmailer-<site>. hosts) and the dereferrers their mail sends clicked links through
+    # (deref-gmx.net, deref-web-02.de, ...), one per brand and country.
+    "webmail.gmx.net": "gmx",
+    "navigator.gmx.net": "gmx",
+    "lightmailer*.gmx.{}": "gmx",
+    "deref-gmx.{}": "gmx",
+    "lightmailer*.web.de": "web-de-mail",
+    "navigator.web.de": "web-de-mail",
+    "deref-web.{}": "web-de-mail",
+    "deref-web-02.{}": "web-de-mail",
+    "deref-1und1.{}": "1und1",
+    "deref-1und1-02.{}": "1und1",
+    "deref-mail.{}": "mail-com",
+    "deref-mail-02.{}": "mail-com",
+    "de.gmx.mobile.android.mail": "gmx",
+    "de.web.mobile.android.mail": "web-de-mail",
+    # ISPs' web mail.
+    "webmail.bluewin.ch": "bluewin-mail",
+    "mail*.orange.fr": "orange-mail",
+    "messagerie.orange.fr": "orange-mail",
+    "email.t-online.de": "t-online-mail",
+    "email.bt.com": "bt-mail",
+    "mail.qq.com": "qq-mail",
+    "mail.163.com": "netease-mail",
+    "mail.126.com": "netease-mail",
+    "mail.naver.com": "naver-mail",
+    # Other mail apps.
+    "com.samsung.android.email.provider": "samsung-email",
+    "com.fsck.k9": "k9-mail",
+    # Any web mailer called webmail.<domain> (an ISP's, a university's, a company's): the
+    # source is its registrable domain (slug `-`).
+    "webmail.*": "-",
+}
+
+# Search engines the lists miss, with their term parameters, from the engines' own result
+# URLs: PriceRunner (price comparison search, like Toppreise in Matomo's list), Huawei's
+# Petal Search, Ghostery Private Search and Mullvad Leta.
+CURATED_SEARCH_HOSTS = {
+    "pricerunner.{}": ("pricerunner", "q"),
+    "petalsearch.com": ("petal-search", "query"),
+    "ghosterysearch.com": ("ghostery", "q"),
+    "leta.mullvad.net": ("mullvad-leta", "q"),
+}
+
+# Extra term sources per engine (Matomo name), tried after the list's own parameters.
+# `@name`: the parameter holds a URL-encoded path and query (Google Images' `prev=/search?q=…`)
+# whose own query carries the term under the engine's plain parameters.
+CURATED_TERM_PARAMS = {
+    "Google Images": ["@prev"],
 }
 
 # AI assistants the lists miss, and the assistants' Android apps.
@@ -147,6 +216,8 @@ CURATED_UTM_SOURCES = {
     "yt": "youtube",
     "x": "twitter",
     "li": "linkedin",
+    "adwords": "google",  # Google's ad product's old name, a common paid utm_source
+    "aolsearch": "aol",
 }
 
 # Click-id parameters: which marker they are and the network that sets them.
@@ -196,10 +267,14 @@ def load_yaml(name):
     return yaml.safe_load((SHARED / "matomo-searchengine-and-social-list" / name).read_text())
 
 
-def ga4_rows():
-    """(source, family) of GA4's list; shopping sources are left to the referral channel."""
+def ga4_rows(shopping=False):
+    """(source, family) of GA4's list. aivis has no video channel: video sites are social.
+    Shopping sources (family `shopping`) only name utm_source values (`shopping=True`); as
+    referrers they are websites (referrals), and some are checkout pages a buyer returns from."""
     families = {"SOURCE_CATEGORY_SEARCH": "search", "SOURCE_CATEGORY_SOCIAL": "social",
                 "SOURCE_CATEGORY_VIDEO": "social"}
+    if shopping:
+        families["SOURCE_CATEGORY_SHOPPING"] = "shopping"
     with open(SHARED / "ga4-source-categories" / "ga4_source_categories.csv") as f:
         for row in csv.DictReader(f):
             family = families.get(row["source_category"])
@@ -222,9 +297,21 @@ def normalise_pattern(pattern):
     host, slash, path = pattern.partition("/")
     if "{}." in host:
         host = host.rsplit("{}.", 1)[1]
+    if host.startswith("*."):
+        host = host[2:]  # `*.mail.yahoo.net`: subdomains match anyway
     if "{}" in host and not host.endswith(".{}"):
         return None
+    if "*" in host and not star_form(host):
+        return None
     return host + slash + path
+
+
+def star_form(host):
+    """`*` only as `prefix*.domain` (a label starting with prefix) or `label.*` (a first label)."""
+    first, _, rest = host.partition(".")
+    label_prefix = first.endswith("*") and first.count("*") == 1 and rest and "*" not in rest
+    first_label = host.endswith(".*") and host.count("*") == 1 and "." not in host[:-2]
+    return bool(label_prefix or first_label)
 
 
 def host_of(pattern):
@@ -284,16 +371,31 @@ def wildcard_matches(wildcard, host):
     return 1 <= host[len(name) + 1:].count(".") + 1 <= 2
 
 
-def search_params(block):
-    """Query parameters holding the search term (Matomo's regex 'params' are skipped)."""
+def search_params(block, extra=()):
+    """Where an engine's search term is, in the list's order: query parameter names, and
+    Matomo's regular expressions (`'/…/'`) over the referrer's path, written `/…/` with `\\/`
+    unescaped (a pattern that contains `\\?` is matched against the path and query); then
+    `extra` (CURATED_TERM_PARAMS)."""
     seen, params = set(), []
-    for param in block.get("params") or []:
-        param = str(param)
-        if param.startswith("/") or param.lower() in seen:
+    for param in [str(p) for p in block.get("params") or []] + list(extra):
+        if len(param) > 2 and param.startswith("/") and param.endswith("/"):
+            param = "/" + path_regex(param[1:-1]) + "/"
+        if param.lower() in seen:
             continue
         seen.add(param.lower())
         params.append(param)
     return ",".join(params)
+
+
+def path_regex(pattern):
+    """A Matomo term regex made fit for the Rust regex crate and our column: `\\/` becomes
+    `/`; it must compile, capture the term in group 1 and use no look-around, comma or tab."""
+    pattern = pattern.replace("\\/", "/")
+    if any(bad in pattern for bad in ("(?=", "(?!", "(?<", ",", "\t")):
+        raise SystemExit(f"hosts.tsv: term regex {pattern!r} cannot be used")
+    if re.compile(pattern).groups < 1:
+        raise SystemExit(f"hosts.tsv: term regex {pattern!r} captures nothing")
+    return pattern
 
 
 def legacy_charsets(block):
@@ -329,10 +431,12 @@ def build_hosts():
         table.add(host, "social", slug, rank=2)
     for name, blocks in sorted(load_yaml("SearchEngines.yml").items()):
         for block in blocks:
-            params = search_params(block)
+            params = search_params(block, CURATED_TERM_PARAMS.get(name, ()))
             for url in block.get("urls") or []:
                 table.add(url, "search", slugify(name), params, rank=3,
                           charsets=legacy_charsets(block))
+    for host, (slug, params) in sorted(CURATED_SEARCH_HOSTS.items()):
+        table.add(host, "search", slug, params, rank=3)
     ga4_names = {source.lower() for source, _ in ga4_rows() if "." not in source}
     for source, family in sorted(ga4_rows()):
         if "." in source and " " not in source:
@@ -341,11 +445,19 @@ def build_hosts():
     lines = header("referrer hosts", [MATOMO, ADOBE, GA4, CURATED], [
         "Columns (tab-separated): pattern, family, slug, term-params, charsets.",
         "pattern: `host` (matches the host and its subdomains), `host/path` (only under that",
-        "  path), `name.{}` (name.<any ICANN public suffix>, e.g. google.co.uk). Android app",
-        "  referrers (android-app://<package>) are looked up by package name, exactly.",
+        "  path), `name.{}` (name.<any ICANN public suffix>, e.g. google.co.uk),",
+        "  `prefix*.domain` (a host whose label right under domain starts with prefix, e.g.",
+        "  lightmailer-bs.gmx.net for lightmailer*.gmx.{}; domain may be `name.{}`), `label.*`",
+        "  (a host whose first label is `label`, below a registrable domain: webmail.example.org).",
+        "  The most specific entry wins. Android app referrers (android-app://<package>) are",
+        "  looked up by package name, exactly.",
         "family: ai | search | social | email | referral (a plain website inside a listed",
-        "  domain). slug: the source's slug, `-` for referral.",
-        "term-params: comma-separated query parameters holding a search term, `-` when none.",
+        "  domain). slug: the source's slug; `-` for the referrer's registrable domain.",
+        "term-params: comma-separated, tried in order, `-` when none: a query parameter (also",
+        "  read from the URL fragment, which wins: google.com/#q=...); `/regex/` over the path",
+        "  (over path and query when it contains `\\?`), group 1 is the term; `@name`: the",
+        "  parameter holds a URL-encoded path?query whose query carries the term under the",
+        "  engine's parameters (Google Images' prev=).",
         "charsets: legacy encodings (WHATWG labels) a term may be in when it is not UTF-8,",
         "  tried in order; `-` when none.",
     ])
@@ -368,7 +480,7 @@ def build_utm_sources(hosts):
     names and curated aliases. Host-like values are looked up in hosts.tsv at run time."""
     families = {}
     for family, slug, _, _ in hosts.entries.values():
-        if family != "referral":
+        if family != "referral" and slug != "-":
             families.setdefault(slug, family)
     table = {}
 
@@ -388,12 +500,17 @@ def build_utm_sources(hosts):
         add(name, slugify(name))
     for value, slug in sorted(CURATED_UTM_SOURCES.items()):
         add(value, slug)
-    for source, family in sorted(ga4_rows()):
+    ga4_names = {source.lower() for source, _ in ga4_rows(shopping=True) if "." not in source}
+    for source, family in sorted(ga4_rows(shopping=True)):
         if "." not in source:
             add(source, slugify(source), family)
+        elif family == "shopping":
+            add(source, ga4_slug(source.lower(), ga4_names), family)
     lines = header("utm_source names", [MATOMO, GA4, CURATED], [
         "Columns (tab-separated): value (lowercase utm_source), family, slug.",
-        "Host-like utm_source values (chatgpt.com) are looked up in hosts.tsv instead.",
+        "family: ai | search | social | email | shopping (GA4's shopping sources: aivis has no",
+        "  shopping channel, see rules.rs).",
+        "Other host-like utm_source values (chatgpt.com) are looked up in hosts.tsv.",
     ])
     return lines + [f"{value}\t{family}\t{slug}" for value, (family, slug) in sorted(table.items())]
 

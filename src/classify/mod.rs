@@ -3,8 +3,9 @@
 //! requests are static assets.
 //!
 //! - [`Classifier`] (this file) gathers the signals of a session start and returns a
-//!   [`Classification`]; the precedence itself (paid markers → AI assistant → email → search
-//!   → social → other campaign → referral → direct) is in `rules`.
+//!   [`Classification`]; the precedence itself (paid markers → AI assistant → email →
+//!   campaign tags that name a channel (GA4's rules) → search → social → other campaign →
+//!   referral → direct) is in `rules`.
 //! - `referrer` and `landing` parse the `Referer` header and the landing URL's query (utm
 //!   parameters, click ids); `text` caps and cleans untrusted text.
 //! - `sources` holds the known hosts, utm_source names and click ids; [`bots`] the bot
@@ -165,11 +166,16 @@ impl Classifier {
         let referrer_source = referrer.as_ref().and_then(|r| self.known_referrer(r));
         let utm_source = landing.utm.source.as_deref().map(str::to_lowercase);
         let utm_medium = landing.utm.medium.as_deref().map(str::to_lowercase);
+        let named = utm_source.as_deref().and_then(|s| self.known_utm_source(s));
+        let paid = utm_source
+            .as_deref()
+            .and_then(|s| rules::paid_utm_source(s, |word| self.known_utm_source(word)));
         let signals = Signals {
             referrer: referrer.as_ref(),
             referrer_source,
             utm_source: utm_source.as_deref(),
-            utm_known: utm_source.as_deref().and_then(|s| self.known_utm_source(s)),
+            utm_known: named.or(paid.flatten()),
+            paid_source: paid.is_some(),
             utm_medium: utm_medium.as_deref(),
             campaign_tagged: landing.utm.is_campaign_tagged(),
             paid_click: landing.paid_click,
@@ -194,7 +200,9 @@ impl Classifier {
     /// is internal or named as a source by a site rule or the built-in lists. Plain websites
     /// (a referral the lists know only as a website) are not named.
     pub fn names_referrer_host(&self, host: &str) -> bool {
-        let named = |known: Option<KnownSource<'_>>| known.is_some_and(|k| !k.slug.is_empty());
+        let named = |known: Option<KnownSource<'_>>| {
+            known.is_some_and(|k| !k.slug.is_empty() || k.family != Family::Referral)
+        };
         self.is_internal_host(host)
             || named(
                 self.overrides

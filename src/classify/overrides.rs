@@ -192,11 +192,11 @@ fn rule_source(rule: &SourceRule) -> Result<RuleSource, RuleError> {
             "search_params only apply to organic_search rules".into(),
         ));
     }
-    if let Some(bad) = rule
-        .search_params
-        .iter()
-        .find(|p| p.trim().is_empty() || p.contains([',', '=', '&']))
-    {
+    if let Some(bad) = rule.search_params.iter().find(|p| {
+        let p = p.trim();
+        // `/…/` and `@name` mean path patterns and nested queries in the built-in data.
+        p.is_empty() || p.contains([',', '=', '&']) || p.starts_with(['/', '@'])
+    }) {
         return Err(RuleError::SearchParams(format!(
             "{bad:?} is not a query parameter name"
         )));
@@ -291,7 +291,11 @@ mod tests {
         };
         let overrides = Overrides::new(&[rule]).unwrap();
         let source = overrides.by_host("find.example", "/").unwrap();
-        assert_eq!(source.term_params().collect::<Vec<_>>(), ["query", "s"]);
+        use crate::classify::sources::TermParam;
+        assert_eq!(
+            source.term_params().collect::<Vec<_>>(),
+            [TermParam::Query("query"), TermParam::Query("s")]
+        );
     }
 
     #[test]
@@ -329,6 +333,14 @@ mod tests {
             ..ok.clone()
         }]);
         assert!(matches!(err, RuleError::SearchParams(_)));
+        // The built-in data's path patterns and nested parameters are not for site rules.
+        for param in ["/search/(.*)/", "@prev", "q,s", "a=b"] {
+            let (_, err) = refused(&[SourceRule {
+                search_params: vec![param.into()],
+                ..host_rule("find.example", Channel::OrganicSearch, "find")
+            }]);
+            assert!(matches!(err, RuleError::SearchParams(_)), "{param}: {err}");
+        }
         let (_, err) = refused(&[SourceRule {
             matches: RuleMatch::UtmSource("x".into()),
             ..host_rule("-", Channel::Referral, "x")

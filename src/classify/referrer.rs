@@ -1,13 +1,16 @@
 //! The referrer side of a session start: parsing the `Referer` header into a host (web
-//! URL or Android app), path and query; normalising hosts; the registrable domain that names
-//! a referral; and the search term a search engine's referrer carries.
+//! URL or Android app), path, query and fragment; normalising hosts; the registrable domain
+//! that names a referral; and the search term a search engine's referrer carries: in a query
+//! parameter (or the same parameter in the fragment, `google.com/#q=…`, which wins), in the
+//! path (an engine's path pattern, `/search/{term}`), or inside a parameter holding another
+//! URL-encoded query (Google Images' `prev=/search%3Fq%3D…`).
 
 use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_8};
 use url::{Host, Url};
 
-use super::sources::KnownSource;
+use super::sources::{KnownSource, SOURCES, TermParam};
 use super::text::{cap, clean_value};
 
 /// Referrers are cut to this many bytes before parsing.
@@ -25,6 +28,8 @@ pub(super) struct Referrer<'a> {
     pub host: Cow<'a, str>,
     pub path: Cow<'a, str>,
     pub query: Option<Cow<'a, str>>,
+    /// After `#`, as sent (only read for search terms).
+    pub fragment: Option<Cow<'a, str>>,
     pub kind: HostKind,
 }
 
@@ -85,9 +90,9 @@ impl<'a> Referrer<'a> {
         if !plain_name || host.len() > MAX_HOST_BYTES {
             return None;
         }
-        let tail = match memchr::memchr(b'#', tail.as_bytes()) {
-            Some(fragment) => &tail[..fragment],
-            None => tail,
+        let (tail, fragment) = match memchr::memchr(b'#', tail.as_bytes()) {
+            Some(hash) => (&tail[..hash], Some(&tail[hash + 1..])),
+            None => (tail, None),
         };
         let (path, query) = match memchr::memchr(b'?', tail.as_bytes()) {
             Some(q) => (&tail[..q], Some(&tail[q + 1..])),
@@ -113,6 +118,7 @@ impl<'a> Referrer<'a> {
             host,
             path: Cow::Borrowed(if path.is_empty() { "/" } else { path }),
             query: query.map(Cow::Borrowed),
+            fragment: fragment.map(Cow::Borrowed),
             kind: HostKind::Domain,
         })
     }
@@ -140,6 +146,7 @@ impl<'a> Referrer<'a> {
             host: Cow::Owned(host.to_string()),
             path: Cow::Owned(url.path().to_string()),
             query: url.query().map(|q| Cow::Owned(q.to_string())),
+            fragment: url.fragment().map(|f| Cow::Owned(f.to_string())),
             kind,
         })
     }
@@ -153,23 +160,62 @@ impl<'a> Referrer<'a> {
         }
     }
 
-    /// The search term in the query, by the engine's term parameters (first non-empty one),
-    /// decoded as the referrer declares (`ie=gbk`), else as UTF-8, else in the engine's
-    /// legacy encodings. A URL in the parameter (Google's `/url?q=https://…` redirect) is
-    /// not a term.
+    /// The search term, by the engine's term parameters in order (the first that gives
+    /// one): a query parameter, read from the fragment first (a search made on the results
+    /// page, Google's `#q=`) and then the query; a path pattern's first group; a parameter
+    /// holding a URL-encoded `path?query` whose query has the term under the engine's query
+    /// parameters. Decoded as the referrer declares (`ie=gbk`), else as UTF-8, else in the
+    /// engine's legacy encodings; cleaned and capped. A URL (Google's `/url?q=https://…`
+    /// redirect) is not a term.
     pub fn search_term(&self, engine: &KnownSource<'_>) -> Option<String> {
-        let query = self.query.as_deref()?;
-        let declared = declared_encoding(query);
-        engine.term_params().find_map(|param| {
-            raw_values(query)
-                .filter(|(key, _)| key.eq_ignore_ascii_case(param))
-                .find_map(|(_, raw)| {
-                    let term = decode_term(raw, declared, engine.charsets());
-                    clean_value(term, MAX_TERM_BYTES)
+        let query = self.query.as_deref().unwrap_or("");
+        let fragment = self.fragment.as_deref().unwrap_or("");
+        let declared = declared_encoding(query).or_else(|| declared_encoding(fragment));
+        let decode = |raw: &str| {
+            let term = decode_term(raw, declared, engine.charsets());
+            clean_value(term, MAX_TERM_BYTES).filter(|term| !looks_like_url(term))
+        };
+        engine.term_params().find_map(|param| match param {
+            TermParam::Query(name) => {
+                param_term(fragment, name, decode).or_else(|| param_term(query, name, decode))
+            }
+            TermParam::Path(pattern) => {
+                let rule = SOURCES.path_rule(pattern)?;
+                let with_query;
+                let haystack = match &self.query {
+                    Some(q) if rule.with_query => {
+                        with_query = format!("{}?{q}", self.path);
+                        with_query.as_str()
+                    }
+                    _ => self.path.as_ref(),
+                };
+                let raw = rule.regex.captures(haystack)?.get(1)?.as_str();
+                decode(raw)
+            }
+            TermParam::Nested(name) => {
+                let raw = raw_values(query)
+                    .find(|(key, raw)| key.eq_ignore_ascii_case(name) && !raw.is_empty())?
+                    .1;
+                let inner = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+                let (_, inner_query) = inner.split_once('?')?;
+                engine.term_params().find_map(|param| match param {
+                    TermParam::Query(name) => param_term(inner_query, name, decode),
+                    _ => None,
                 })
-                .filter(|term| !looks_like_url(term))
+            }
         })
     }
+}
+
+/// The first value of parameter `name` in `pairs` (a query or fragment) that `decode` makes
+/// a term (not empty, not a URL).
+fn param_term(pairs: &str, name: &str, decode: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if pairs.is_empty() {
+        return None;
+    }
+    raw_values(pairs)
+        .filter(|(key, raw)| key.eq_ignore_ascii_case(name) && !raw.is_empty())
+        .find_map(|(_, raw)| decode(raw))
 }
 
 /// The `key=value` pairs of a query, still percent-encoded.
@@ -474,6 +520,105 @@ mod tests {
         );
     }
 
+    fn term_of(raw: &str) -> Option<String> {
+        use crate::classify::sources::SOURCES;
+        let referrer = Referrer::parse(raw).unwrap();
+        let engine = SOURCES.by_host(&referrer.host, &referrer.path).unwrap();
+        referrer.search_term(&engine)
+    }
+
+    #[test]
+    fn fragments_are_kept_apart() {
+        let parts = |raw: &str| {
+            let r = Referrer::parse(raw).unwrap();
+            (
+                r.path.into_owned(),
+                r.query.map(Cow::into_owned),
+                r.fragment.map(Cow::into_owned),
+            )
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            parts("https://www.google.com/#q=a"),
+            ("/".into(), None, some("q=a"))
+        );
+        assert_eq!(
+            parts("https://www.google.com/webhp?hl=en#q=a&b"),
+            ("/webhp".into(), some("hl=en"), some("q=a&b"))
+        );
+        assert_eq!(parts("https://example.com/#"), ("/".into(), None, some("")));
+        // The long way (the url crate) keeps it too.
+        assert_eq!(
+            parts("https://bücher.example/s?x=1#q=é"),
+            ("/s".into(), some("x=1"), some("q=%C3%A9"))
+        );
+    }
+
+    #[test]
+    fn terms_in_fragment_path_and_nested_query() {
+        assert_eq!(
+            term_of("https://www.google.com/#q=a+b").as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            term_of("https://www.google.com/?q=old#q=new").as_deref(),
+            Some("new")
+        );
+        assert_eq!(
+            term_of("https://www.google.com/?q=kept#x=1").as_deref(),
+            Some("kept")
+        );
+        assert_eq!(term_of("https://www.google.com/#q=").as_deref(), None);
+        // A URL is not a term, in the fragment either.
+        assert_eq!(
+            term_of("https://www.google.com/#q=https://x.test/").as_deref(),
+            None
+        );
+        // The fragment's declared encoding counts when the query declares none.
+        assert_eq!(
+            term_of("https://www.baidu.com/s#ie=gbk&wd=%C4%E3%BA%C3").as_deref(),
+            Some("你好")
+        );
+        // Path patterns: group 1, decoded; only the path unless the pattern names `?`.
+        assert_eq!(
+            term_of("http://www.gomeo.com/search/caf%C3%A9+au+lait?x=1").as_deref(),
+            Some("café au lait")
+        );
+        assert_eq!(
+            term_of("http://search.seesaa.jp/acme/index.html").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            term_of("http://www.lookany.com/images/acme").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            term_of("http://www.gomeo.com/?x=/search/acme").as_deref(),
+            None
+        );
+        // Nested: prev= holds /search?q=…, the engine's own parameters are read in it.
+        assert_eq!(
+            term_of(
+                "https://images.google.de/imgres?imgurl=x&prev=%2Fsearch%3Fq%3Dschuhe%26hl%3Dde"
+            )
+            .as_deref(),
+            Some("schuhe")
+        );
+        assert_eq!(
+            term_of("https://images.google.de/imgres?q=direct&prev=%2Fsearch%3Fq%3Dnested")
+                .as_deref(),
+            Some("direct")
+        );
+        assert_eq!(
+            term_of(
+                "https://images.google.de/imgres?prev=%2Fsearch%3Fprev%3D%252Fsearch%253Fq%253Dx"
+            )
+            .as_deref(),
+            None,
+            "one level only"
+        );
+    }
+
     #[test]
     fn registrable_domains() {
         let domain = |raw: &str| {
@@ -574,6 +719,37 @@ mod tests {
                     prop_assert!(!host.bytes().any(|b| b.is_ascii_uppercase()), "{host}");
                     prop_assert!(!host.ends_with('.'), "{host}");
                     prop_assert!(referrer.registrable_domain().len() <= host.len());
+                }
+            }
+
+            /// Search terms from any query, fragment, path or nested value: no panic, and
+            /// within the cap without control characters.
+            #[test]
+            fn any_search_referrer_gives_a_clean_term_or_none(
+                engine in prop_oneof![
+                    Just("https://www.google.com/search"),
+                    Just("https://images.google.com/imgres"),
+                    Just("http://www.gomeo.com/search/"),
+                    Just("http://1.cz/s/"),
+                    Just("http://webcache.googleusercontent.com/search"),
+                    Just("https://www.baidu.com/s"),
+                ],
+                tail in prop_oneof![
+                    any::<String>(),
+                    "[?#&=%/a-zA-Z0-9+]{0,60}",
+                    "(\\?|#)(q|wd|prev)=(%[0-9A-Fa-f]{2}|[a-z/?&=+#%]){0,40}",
+                ],
+            ) {
+                let raw = format!("{engine}{tail}");
+                if let Some(referrer) = Referrer::parse(&raw) {
+                    let known = crate::classify::sources::SOURCES
+                        .by_host(&referrer.host, &referrer.path);
+                    if let Some(engine) = known
+                        && let Some(term) = referrer.search_term(&engine)
+                    {
+                        prop_assert!(!term.is_empty() && term.len() <= MAX_TERM_BYTES);
+                        prop_assert!(!term.chars().any(char::is_control), "{term:?}");
+                    }
                 }
             }
 

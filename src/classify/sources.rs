@@ -7,7 +7,16 @@
 //! Host lookup works at dot boundaries and the most specific entry wins: for
 //! `gemini.google.com` the exact entry (AI) beats `google.{}` (search), and
 //! `chatgpt.com.evil.test` matches nothing because no entry is one of its parent domains.
+//! Besides literal hosts and `name.{}` (any public suffix), an entry may be
+//! `prefix*.domain` (a label starting with `prefix` right under `domain`, which may itself be
+//! `name.{}`: `lightmailer*.gmx.{}` for `lightmailer-bs.gmx.net`) or `label.*` (any host whose
+//! first label is `label`, below a registrable domain: `webmail.*`). Lookups stay one or two
+//! hash probes per parent domain.
+//!
+//! A search engine's term parameters may also be path patterns (`/regex/`, from Matomo's
+//! list), compiled once here, and `@name` parameters holding a URL-encoded path and query.
 
+use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
@@ -24,6 +33,8 @@ pub(super) enum Family {
     Email,
     /// A plain website inside a listed domain (`docs.google.com`): an ordinary referral.
     Referral,
+    /// A shopping site named by utm_source (GA4's shopping sources; never a referrer entry).
+    Shopping,
 }
 
 impl Family {
@@ -34,6 +45,7 @@ impl Family {
             "social" => Some(Family::Social),
             "email" => Some(Family::Email),
             "referral" => Some(Family::Referral),
+            "shopping" => Some(Family::Shopping),
             _ => None,
         }
     }
@@ -54,15 +66,51 @@ pub(super) struct KnownSource<'a> {
 }
 
 impl<'a> KnownSource<'a> {
-    /// The query parameters holding a search term.
-    pub fn term_params(&self) -> impl Iterator<Item = &'a str> {
-        self.term_params.split(',').filter(|p| !p.is_empty())
+    /// Where the search term is, in the order to try.
+    pub fn term_params(&self) -> impl Iterator<Item = TermParam<'a>> {
+        self.term_params
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(TermParam::of)
     }
 
     /// The legacy encodings of the engine's search terms (`gb2312` for Baidu).
     pub fn charsets(&self) -> impl Iterator<Item = &'a str> {
         self.charsets.split(',').filter(|c| !c.is_empty())
     }
+}
+
+/// One place a search engine puts its search term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TermParam<'a> {
+    /// A query parameter (also read from the URL fragment: `google.com/#q=…`).
+    Query(&'a str),
+    /// A path pattern (`/search/([^/]+)`), as written in the data between its slashes.
+    Path(&'a str),
+    /// A parameter holding a URL-encoded `path?query` whose own query has the term (`prev`).
+    Nested(&'a str),
+}
+
+impl<'a> TermParam<'a> {
+    /// `q`, `/regex/` or `@name`.
+    fn of(text: &'a str) -> TermParam<'a> {
+        if let Some(name) = text.strip_prefix('@') {
+            return TermParam::Nested(name);
+        }
+        match text.strip_prefix('/').and_then(|t| t.strip_suffix('/')) {
+            Some(pattern) if !pattern.is_empty() => TermParam::Path(pattern),
+            _ => TermParam::Query(text),
+        }
+    }
+}
+
+/// A compiled path pattern of a search engine's term.
+#[derive(Debug)]
+pub(super) struct PathRule {
+    pub regex: Regex,
+    /// The pattern names the query (`\?`): it is matched against path and query, else
+    /// against the path alone.
+    pub with_query: bool,
 }
 
 /// A click-id parameter of the landing URL.
@@ -76,9 +124,13 @@ pub(super) struct ClickId {
     pub slug: Option<&'static str>,
 }
 
-/// One host entry: an optional path prefix it is limited to, and the source.
+/// One host entry: the label prefix and path prefix it is limited to, if any, and the
+/// source.
 #[derive(Debug)]
 struct HostEntry {
+    /// `lightmailer` for `lightmailer*.gmx.{}`: the host's label right under the entry's
+    /// domain must start with it.
+    label_prefix: Option<&'static str>,
     path: Option<&'static str>,
     source: KnownSource<'static>,
 }
@@ -89,6 +141,10 @@ pub(super) struct Sources {
     hosts: HashMap<&'static str, Vec<HostEntry>>,
     /// Entries for `name.{}`, keyed by `name`: the name followed by any ICANN public suffix.
     any_suffix: HashMap<&'static str, Vec<HostEntry>>,
+    /// Entries for `label.*`, keyed by `label`: any host whose first label it is.
+    first_label: HashMap<&'static str, Vec<HostEntry>>,
+    /// The search engines' path patterns, by their text in the data.
+    path_rules: HashMap<&'static str, PathRule>,
     utm_names: HashMap<&'static str, KnownSource<'static>>,
     click_ids: HashMap<&'static str, ClickId>,
 }
@@ -113,6 +169,8 @@ impl Sources {
         let mut sources = Sources {
             hosts: HashMap::default(),
             any_suffix: HashMap::default(),
+            first_label: HashMap::default(),
+            path_rules: HashMap::default(),
             utm_names: HashMap::default(),
             click_ids: HashMap::default(),
         };
@@ -163,37 +221,118 @@ impl Sources {
             Some(slash) => (&pattern[..slash], Some(&pattern[slash..])),
             None => (pattern, None),
         };
-        let entry = HostEntry { path, source };
-        match host.strip_suffix(".{}") {
-            Some(name) => self.any_suffix.entry(name).or_default().push(entry),
-            None => self.hosts.entry(host).or_default().push(entry),
+        let (label_prefix, host) = match host.split_once('.') {
+            Some((first, rest)) if first.ends_with('*') => (first.strip_suffix('*'), rest),
+            _ => (None, host),
+        };
+        for param in source.term_params() {
+            if let TermParam::Path(pattern) = param {
+                self.add_path_rule(pattern);
+            }
+        }
+        let entry = HostEntry {
+            label_prefix,
+            path,
+            source,
+        };
+        if let Some(label) = host.strip_suffix(".*") {
+            self.first_label.entry(label).or_default().push(entry);
+        } else if let Some(name) = host.strip_suffix(".{}") {
+            self.any_suffix.entry(name).or_default().push(entry);
+        } else {
+            self.hosts.entry(host).or_default().push(entry);
         }
     }
 
-    /// Path-limited entries are tried before the host's plain entry, longest path first.
+    /// Compiles a term path pattern once; one that does not compile is left out (a test
+    /// checks that every pattern in the data compiles).
+    fn add_path_rule(&mut self, pattern: &'static str) {
+        if self.path_rules.contains_key(pattern) {
+            return;
+        }
+        if let Ok(regex) = Regex::new(pattern) {
+            let with_query = pattern.contains("\\?");
+            self.path_rules
+                .insert(pattern, PathRule { regex, with_query });
+        }
+    }
+
+    /// Label- and path-limited entries are tried before the domain's plain entry, longest
+    /// path first.
     fn sort_path_entries_first(&mut self) {
-        for entries in self.hosts.values_mut().chain(self.any_suffix.values_mut()) {
-            entries.sort_by_key(|e| std::cmp::Reverse(e.path.map_or(0, str::len)));
+        for table in [&mut self.hosts, &mut self.any_suffix, &mut self.first_label] {
+            for entries in table.values_mut() {
+                entries.sort_by_key(|e| {
+                    (
+                        e.label_prefix.is_none(),
+                        std::cmp::Reverse(e.path.map_or(0, str::len)),
+                    )
+                });
+            }
         }
     }
 
     /// The most specific entry for a referrer `host` (lowercase, no port or trailing dot)
-    /// and its URL `path`.
+    /// and its URL `path`: the host itself (literal, `name.{}`, then `label.*`), then each
+    /// parent domain, nearest first.
     pub fn by_host(&self, host: &str, path: &str) -> Option<KnownSource<'static>> {
         let icann_suffix = icann_suffix(host);
-        parent_domains(host).find_map(|domain| {
-            let exact = self.hosts.get(domain).and_then(|e| pick(e, path));
-            exact.or_else(|| {
+        // The host's label right before the domain being looked at (`lightmailer-bs` for
+        // `gmx.net` in `lightmailer-bs.gmx.net`).
+        let mut label_before: Option<&str> = None;
+        for domain in parent_domains(host) {
+            let exact = self
+                .hosts
+                .get(domain)
+                .and_then(|e| pick(e, path, label_before));
+            let found = exact.or_else(|| {
                 let name = domain.strip_suffix(icann_suffix?)?.strip_suffix('.')?;
-                self.any_suffix.get(name).and_then(|e| pick(e, path))
-            })
-        })
+                let entries = self.any_suffix.get(name)?;
+                pick(entries, path, label_before)
+            });
+            let found = found.or_else(|| {
+                label_before
+                    .is_none()
+                    .then(|| self.by_first_label(host, icann_suffix?, path))
+                    .flatten()
+            });
+            if found.is_some() {
+                return found;
+            }
+            label_before = domain.split('.').next();
+        }
+        None
+    }
+
+    /// A `label.*` entry for `host`, when the host is below a registrable domain (not
+    /// `webmail.co.uk`, which is one).
+    fn by_first_label(
+        &self,
+        host: &str,
+        icann_suffix: &str,
+        path: &str,
+    ) -> Option<KnownSource<'static>> {
+        if self.first_label.is_empty() {
+            return None;
+        }
+        let (label, rest) = host.split_once('.')?;
+        let entries = self.first_label.get(label)?;
+        // `rest` must be more than the public suffix: a registrable domain or below.
+        let below_registrable = rest.len() > icann_suffix.len();
+        below_registrable
+            .then(|| pick(entries, path, None))
+            .flatten()
     }
 
     /// The entry for an Android app referrer's package name (exact match only: package names
     /// are not domains).
     pub fn by_app(&self, package: &str) -> Option<KnownSource<'static>> {
-        self.hosts.get(package).and_then(|e| pick(e, "/"))
+        self.hosts.get(package).and_then(|e| pick(e, "/", None))
+    }
+
+    /// The compiled path pattern written `pattern` in the data.
+    pub fn path_rule(&self, pattern: &str) -> Option<&PathRule> {
+        self.path_rules.get(pattern)
     }
 
     /// A utm_source value (lowercase) naming a known source: a slug, list name or alias, else
@@ -217,11 +356,20 @@ impl Sources {
     }
 }
 
-/// The first entry whose path prefix `path` has (at a segment boundary), else the plain one.
-fn pick(entries: &[HostEntry], path: &str) -> Option<KnownSource<'static>> {
+/// The first entry whose label prefix the host's `label_before` the domain has, and whose
+/// path prefix `path` has (at a segment boundary); else the plain one.
+fn pick(
+    entries: &[HostEntry],
+    path: &str,
+    label_before: Option<&str>,
+) -> Option<KnownSource<'static>> {
     entries
         .iter()
-        .find(|e| e.path.is_none_or(|prefix| path_has_prefix(path, prefix)))
+        .find(|e| {
+            e.label_prefix
+                .is_none_or(|prefix| label_before.is_some_and(|l| l.starts_with(prefix)))
+                && e.path.is_none_or(|prefix| path_has_prefix(path, prefix))
+        })
         .map(|e| e.source)
 }
 
@@ -265,9 +413,12 @@ mod tests {
     #[test]
     fn every_data_row_parses() {
         let count = |text: &'static str| rows(text).count();
-        let hosts: usize = SOURCES.hosts.values().map(Vec::len).sum();
-        let any_suffix: usize = SOURCES.any_suffix.values().map(Vec::len).sum();
-        assert_eq!(hosts + any_suffix, count(HOSTS_TSV));
+        let entries =
+            |table: &HashMap<&str, Vec<HostEntry>>| -> usize { table.values().map(Vec::len).sum() };
+        assert_eq!(
+            entries(&SOURCES.hosts) + entries(&SOURCES.any_suffix) + entries(&SOURCES.first_label),
+            count(HOSTS_TSV)
+        );
         assert_eq!(SOURCES.utm_names.len(), count(UTM_SOURCES_TSV));
         assert_eq!(SOURCES.click_ids.len(), count(CLICK_IDS_TSV));
     }
@@ -321,16 +472,122 @@ mod tests {
 
     #[test]
     fn search_engines_carry_their_term_parameters() {
-        let params = |host: &str| -> Vec<&str> {
+        let params = |host: &str| -> Vec<TermParam<'static>> {
             SOURCES.by_host(host, "/").unwrap().term_params().collect()
         };
-        assert!(params("www.google.com").contains(&"q"));
-        assert!(params("www.bing.com").contains(&"q"));
-        assert!(params("duckduckgo.com").contains(&"q"));
-        assert!(params("search.yahoo.com").contains(&"p"));
-        assert!(params("yandex.ru").contains(&"text"));
-        assert!(params("www.baidu.com").contains(&"wd"));
-        assert!(params("www.baidu.com").contains(&"word"));
+        let query = TermParam::Query;
+        assert!(params("www.google.com").contains(&query("q")));
+        assert!(params("www.bing.com").contains(&query("q")));
+        assert!(params("duckduckgo.com").contains(&query("q")));
+        assert!(params("search.yahoo.com").contains(&query("p")));
+        assert!(params("yandex.ru").contains(&query("text")));
+        assert!(params("www.baidu.com").contains(&query("wd")));
+        assert!(params("www.baidu.com").contains(&query("word")));
+        assert!(params("search.aol.com").contains(&query("q")));
+        assert!(params("www.pricerunner.co.uk").contains(&query("q")));
+        // Matomo's path patterns, in its order (1.cz: the path first, then `q`).
+        assert_eq!(params("1.cz"), [TermParam::Path("s/([^/]+)"), query("q")]);
+        assert_eq!(
+            params("images.google.de"),
+            [query("q"), TermParam::Nested("prev")]
+        );
+    }
+
+    /// Every path pattern in the data compiles and captures a term.
+    #[test]
+    fn every_path_pattern_compiles() {
+        let patterns: Vec<&str> = rows(HOSTS_TSV)
+            .flat_map(|row| row[3].split(','))
+            .filter_map(|p| p.strip_prefix('/')?.strip_suffix('/'))
+            .collect();
+        assert!(patterns.len() >= 8, "{patterns:?}");
+        for pattern in patterns {
+            let rule = SOURCES.path_rule(pattern).expect(pattern);
+            assert!(rule.regex.captures_len() >= 2, "{pattern}");
+        }
+        assert!(
+            SOURCES
+                .path_rule("search\\?q=cache:(?:[A-Za-z0-9]+):[^+]+([^&]+)")
+                .is_none()
+        );
+        assert!(
+            SOURCES
+                .path_rule("/search\\?q=cache:(?:[A-Za-z0-9]+):[^+]+([^&]+)")
+                .unwrap()
+                .with_query
+        );
+        assert!(!SOURCES.path_rule("/search/([^/]+)").unwrap().with_query);
+    }
+
+    #[test]
+    fn wildcard_hosts() {
+        // `prefix*.domain`: a label starting with the prefix, right under the domain.
+        assert_eq!(
+            lookup("lightmailer-bs.gmx.net"),
+            Some((Family::Email, "gmx"))
+        );
+        assert_eq!(
+            lookup("lightmailer-bap.gmx.com"),
+            Some((Family::Email, "gmx"))
+        );
+        assert_eq!(lookup("lightmailer.gmx.net"), Some((Family::Email, "gmx")));
+        assert_eq!(
+            lookup("lightmailer-bs.web.de"),
+            Some((Family::Email, "web-de-mail"))
+        );
+        assert_eq!(
+            lookup("x.lightmailer-bs.gmx.net"),
+            Some((Family::Email, "gmx"))
+        );
+        assert_eq!(lookup("suche.gmx.net").map(|s| s.0), Some(Family::Search));
+        assert_eq!(lookup("lightmailer.evil.test"), None);
+        assert_eq!(
+            lookup("mail01.orange.fr"),
+            Some((Family::Email, "orange-mail"))
+        );
+        assert_eq!(
+            lookup("mail.orange.fr"),
+            Some((Family::Email, "orange-mail"))
+        );
+        assert_eq!(lookup("orange.fr"), None);
+        assert_eq!(lookup("xmail.orange.fr"), None);
+        // `name.{}` across public suffixes.
+        assert_eq!(lookup("deref-gmx.net"), Some((Family::Email, "gmx")));
+        assert_eq!(lookup("deref-gmx.co.uk"), Some((Family::Email, "gmx")));
+        assert_eq!(
+            lookup("deref-web-02.de"),
+            Some((Family::Email, "web-de-mail"))
+        );
+        assert_eq!(lookup("deref-mail.com"), Some((Family::Email, "mail-com")));
+        // `*.mail.yahoo.net` is written as the domain: subdomains match.
+        assert_eq!(
+            lookup("36ohk6dgmcd1n-c.c.yom.mail.yahoo.net"),
+            Some((Family::Email, "yahoo-mail"))
+        );
+        assert_eq!(
+            lookup("mail.yahoo.co.jp"),
+            Some((Family::Email, "yahoo-mail"))
+        );
+        // `label.*`: a first label below a registrable domain; the specific entry wins.
+        let webmail = SOURCES.by_host("webmail.example.org", "/").unwrap();
+        assert_eq!((webmail.family, webmail.slug), (Family::Email, ""));
+        assert!(SOURCES.by_host("webmail.uni.example.ac.uk", "/").is_some());
+        assert_eq!(lookup("webmail.co.uk"), None);
+        assert_eq!(lookup("webmail.com"), None);
+        assert_eq!(lookup("x.webmail.example.org"), None);
+        assert_eq!(lookup("webmail.gmx.net"), Some((Family::Email, "gmx")));
+        assert_eq!(
+            lookup("webmail.bluewin.ch"),
+            Some((Family::Email, "bluewin-mail"))
+        );
+        assert_eq!(
+            lookup("eur01.safelinks.protection.outlook.com"),
+            Some((Family::Email, "outlook"))
+        );
+        assert_eq!(
+            lookup("co106w.col106.mail.live.com"),
+            Some((Family::Email, "outlook"))
+        );
     }
 
     #[test]
@@ -351,6 +608,13 @@ mod tests {
         assert_eq!(slug("yahoo!"), Some((Family::Search, "yahoo")));
         assert_eq!(slug("docs.google.com"), None);
         assert_eq!(slug("partner-x"), None);
+        // GA4's shopping sources, by name and by host; `adwords` names Google.
+        assert_eq!(slug("amazon"), Some((Family::Shopping, "amazon")));
+        assert_eq!(slug("ebay.de"), Some((Family::Shopping, "ebay")));
+        assert_eq!(slug("adwords"), Some((Family::Search, "google")));
+        assert_eq!(slug("duckduckgo"), Some((Family::Search, "duckduckgo")));
+        assert_eq!(slug("vimeo").map(|s| s.0), Some(Family::Social));
+        assert_eq!(slug("-"), None);
     }
 
     #[test]
