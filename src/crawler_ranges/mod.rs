@@ -397,46 +397,32 @@ mod tests {
     fn verdicts() {
         let ranges = CrawlerRanges::snapshot();
         // 20.171.206.0/24 is in OpenAI's GPTBot list (and not in its ChatGPT-User list).
-        assert_eq!(
-            ranges.verify("GPTBot", "20.171.206.9"),
-            Verification::Verified
-        );
-        assert_eq!(
-            ranges.verify("gptbot", "20.171.206.9"),
-            Verification::Verified
-        );
-        assert_eq!(
-            ranges.verify("GPTBot", "::ffff:20.171.206.9"),
-            Verification::Verified
-        );
-        assert_eq!(
-            ranges.verify("ChatGPT-User", "20.171.206.9"),
-            Verification::Spoofed
-        );
-        assert_eq!(
-            ranges.verify("GPTBot", "203.0.113.9"),
-            Verification::Spoofed
-        );
-        assert_eq!(ranges.verify("GPTBot", "-"), Verification::Unverifiable);
-        assert_eq!(ranges.verify("GPTBot", ""), Verification::Unverifiable);
-        assert_eq!(
-            ranges.verify("GPTBot", "10.0.0.7"),
-            Verification::Unverifiable
-        );
-        assert_eq!(
-            ranges.verify("GPTBot", "proxy.example.net"),
-            Verification::Unverifiable
-        );
-        // No published list for ClaudeBot: never spoofed.
-        assert_eq!(
-            ranges.verify("ClaudeBot", "203.0.113.9"),
-            Verification::Unverifiable
-        );
-        // Google's common crawlers, IPv6.
-        assert_eq!(
-            ranges.verify("GoogleOther", "2001:4860:4801:10::1"),
-            Verification::Verified
-        );
+        let cases = [
+            ("GPTBot", "20.171.206.9", Verification::Verified),
+            ("gptbot", "20.171.206.9", Verification::Verified),
+            ("GPTBot", "::ffff:20.171.206.9", Verification::Verified),
+            ("ChatGPT-User", "20.171.206.9", Verification::Spoofed),
+            ("GPTBot", "203.0.113.9", Verification::Spoofed),
+            ("GPTBot", "-", Verification::Unverifiable),
+            ("GPTBot", "", Verification::Unverifiable),
+            ("GPTBot", "10.0.0.7", Verification::Unverifiable),
+            ("GPTBot", "proxy.example.net", Verification::Unverifiable),
+            // No published list for ClaudeBot: never spoofed.
+            ("ClaudeBot", "203.0.113.9", Verification::Unverifiable),
+            // Google's common crawlers, IPv6.
+            (
+                "GoogleOther",
+                "2001:4860:4801:10::1",
+                Verification::Verified,
+            ),
+        ];
+        for (agent, address, verdict) in cases {
+            assert_eq!(
+                ranges.verify(agent, address),
+                verdict,
+                "{agent} from {address}"
+            );
+        }
     }
 
     #[test]
