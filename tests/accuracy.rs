@@ -4,7 +4,6 @@
 //! every miss; fails when fewer than 98% of the channels are right (or the source or term
 //! accuracy falls below the same bar).
 
-#[allow(dead_code)] // `report` serves the user-agent corpus; this one reports per channel
 mod labelled;
 
 use std::collections::BTreeMap;
